@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets follow shared/design/architecture.md: arrows point down only.
+// VMCtlModel has no dependencies; Manifest adds YAML; VMCtlCLI renders and runs commands.
+let package = Package(
+    name: "vmctl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vmctl", targets: ["vmctl"]),
+        .library(name: "Manifest", targets: ["Manifest"]),
+        .library(name: "VMCtlModel", targets: ["VMCtlModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "VMCtlModel"),
+        .target(name: "Manifest", dependencies: ["VMCtlModel", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "VMCtlCLI",
+            dependencies: ["VMCtlModel", "Manifest", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
+        .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
+        .testTarget(
+            name: "ManifestTests",
+            dependencies: ["Manifest", "VMCtlModel"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "vmctl"]),
+    ]
+)

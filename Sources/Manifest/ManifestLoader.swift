@@ -1,0 +1,82 @@
+import VMCtlModel
+
+/// The result of loading manifests: the stack when it is valid, and every diagnostic either way.
+public struct ManifestResult: Sendable {
+    public var stack: Stack?
+    public var diagnostics: [Diagnostic]
+
+    public var isValid: Bool { stack != nil && !diagnostics.hasErrors }
+}
+
+/// YAML text → validated `Stack`. Pure: the caller supplies the bytes, the environment and the host's size.
+public enum ManifestLoader {
+    public static let maxFileSize = 8 << 20
+
+    public static func load(_ sources: [ManifestSource], env: [String: String], host: HostFacts) -> ManifestResult {
+        let sink = DiagnosticSink()
+        var parts = StackParts()
+        for source in sources {
+            guard let text = decodeText(source, sink: sink) else {
+                parts.incomplete = true
+                continue
+            }
+            let (documents, syntaxError) = YAMLComposer(file: source.name, text: text).documents()
+            if let syntaxError {
+                sink.append(syntaxError)
+                parts.incomplete = true
+            }
+            let decoder = ValueDecoder(sink: sink, env: env, baseDirectory: source.baseDirectory)
+            for document in documents where !document.isNull {
+                decoder.document(document, into: &parts)
+            }
+        }
+        let firstFile = sources.first?.name ?? "<no input>"
+        let assembler = StackAssembler(sink: sink, host: host,
+                                       noInputPlace: Place(location: SourceLocation(file: firstFile, line: 1, column: 1), path: ""))
+        // A file that could not be read at all would make "no Stack document" a misleading follow-up.
+        let stack = parts.incomplete && parts.stacks.isEmpty ? nil : assembler.assemble(parts)
+        let diagnostics = sink.diagnostics.sorted()
+        return ManifestResult(stack: diagnostics.hasErrors ? nil : stack, diagnostics: diagnostics)
+    }
+
+    /// Size limit, UTF-8 check (with the position of the first bad byte), BOM removal.
+    static func decodeText(_ source: ManifestSource, sink: DiagnosticSink) -> String? {
+        let start = Place(location: SourceLocation(file: source.name, line: 1, column: 1), path: "")
+        guard source.bytes.count <= maxFileSize else {
+            sink.error(start, "the file is larger than \(maxFileSize >> 20) MiB, the limit for a manifest",
+                       hint: "split the stack into several files in a folder")
+            return nil
+        }
+        var bytes = source.bytes[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        if let bad = firstInvalidUTF8(bytes) {
+            let (line, column) = TextPosition.lineAndColumn(in: Array(source.bytes), byteOffset: bad)
+            sink.error(Place(location: SourceLocation(file: source.name, line: line, column: column), path: ""),
+                       "the file is not valid UTF-8 (byte \(bad))", hint: "save it as UTF-8")
+            return nil
+        }
+        if let nul = bytes.firstIndex(of: 0) {
+            let (line, column) = TextPosition.lineAndColumn(in: Array(source.bytes), byteOffset: nul)
+            sink.error(Place(location: SourceLocation(file: source.name, line: line, column: column), path: ""),
+                       "the file contains a NUL byte", hint: "manifests are text files")
+            return nil
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func firstInvalidUTF8(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = bytes.startIndex
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                offset += UTF8.width(scalar)
+            case .emptyInput:
+                return nil
+            case .error:
+                return offset
+            }
+        }
+    }
+}

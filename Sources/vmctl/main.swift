@@ -1,0 +1,4 @@
+import Foundation
+import VMCtlCLI
+
+exit(VMCtlMain.run())
