@@ -29,6 +29,6 @@ let package = Package(
             dependencies: ["Manifest", "VMCtlModel"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "vmctl"]),
+        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "vmctl"], exclude: ["Golden"]),
     ]
 )

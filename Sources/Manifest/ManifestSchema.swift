@@ -510,7 +510,7 @@ public enum ManifestSchema {
       "additionalProperties": false,
       "properties": {
         "consoleMarker": {
-          "description": "Required. The VM is ready when this (non-empty) text appears on its console.",
+          "description": "The VM is ready when this (non-empty) text appears on its console. Default: the default guest's marker; a VM with its own kernel and no marker is ready once its process runs.",
           "type": "string",
           "minLength": 1
         },
@@ -518,10 +518,7 @@ public enum ManifestSchema {
           "$ref": "#/$defs/duration",
           "description": "How long to wait for readiness (duration, e.g. 60s, 1m30s). Default 120s."
         }
-      },
-      "required": [
-        "consoleMarker"
-      ]
+      }
     },
     "vmSpec": {
       "type": "object",

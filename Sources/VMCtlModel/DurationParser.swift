@@ -25,7 +25,7 @@ public enum DurationParser {
                 unit.append(chars[index]); index += 1
             }
             guard !digits.isEmpty else { return .failure(.malformed) }
-            guard !unit.isEmpty else { return .failure(.missingUnit) }
+            guard !unit.isEmpty else { return .failure(index < chars.count ? .malformed : .missingUnit) }
             guard let perUnit = unitMilliseconds[unit] else { return .failure(.unknownUnit(unit)) }
             guard let value = Int64(digits) else { return .failure(.tooLarge) }
             let (part, o1) = value.multipliedReportingOverflow(by: perUnit)
