@@ -123,6 +123,10 @@ struct YAMLComposer {
             return false
         case "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null":
             return true
+        // Yams resolves the implicit tags of mapping keys while it checks for duplicates, so a plain key can also
+        // arrive as one of these: `<<` (a merge key), `2024-01-01`, `=`.
+        case "tag:yaml.org,2002:merge", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value":
+            return true
         default:
             throw Failure.diagnostic(Diagnostic(at: here, path: "", "the YAML tag \(tag) is not supported", hint: "remove the tag; vmctl reads plain values"))
         }
