@@ -18,12 +18,15 @@ let package = Package(
     targets: [
         .target(name: "VMCtlModel"),
         .target(name: "Manifest", dependencies: ["VMCtlModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Planner", dependencies: ["VMCtlModel"]),
+        .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner"]),
         .target(
             name: "VMCtlCLI",
-            dependencies: ["VMCtlModel", "Manifest", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),
         .testTarget(
             name: "ManifestTests",
             dependencies: ["Manifest", "VMCtlModel"],

@@ -7,7 +7,7 @@ public struct VMCtlCommand: ParsableCommand {
         commandName: "vmctl",
         abstract: "Declarative VMs: describe a stack in YAML, and vmctl makes the host match.",
         version: version,
-        subcommands: [ValidateCommand.self, SchemaCommand.self])
+        subcommands: [ValidateCommand.self, PlanCommand.self, SchemaCommand.self])
 
     public init() {}
 }

@@ -66,9 +66,9 @@ public struct ReadinessSpec: Hashable, Sendable, Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         consoleMarker = try container.decodeIfPresent(String.self, forKey: .consoleMarker)
-        let text = try container.decode(String.self, forKey: .timeout)
-        guard case .success(let timeout) = DurationParser.parse(text) else {
-            throw DecodingError.dataCorruptedError(forKey: .timeout, in: container, debugDescription: "not a duration: \(text)")
+        let text = try container.decodeIfPresent(String.self, forKey: .timeout)
+        guard let timeout = Self.decodeTimeout(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .timeout, in: container, debugDescription: "not a duration: \(text ?? "")")
         }
         self.timeout = timeout
     }

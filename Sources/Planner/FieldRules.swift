@@ -1,0 +1,42 @@
+import VMCtlModel
+
+/// The one table that says what a change to each field costs. docs/planning.md mirrors it.
+public enum FieldRules {
+    public struct Rule: Sendable {
+        public var field: String
+        public var impact: Impact
+        public var why: String
+    }
+
+    public static let vm: [Rule] = [
+        Rule(field: "labels", impact: .live, why: "labels are vmctl's metadata; the guest does not see them"),
+        Rule(field: "runStrategy", impact: .live, why: "it decides power actions only"),
+        Rule(field: "readiness", impact: .live, why: "it is used only while a VM starts"),
+        Rule(field: "dependsOn", impact: .live, why: "it orders actions only"),
+        Rule(field: "cpus", impact: .restart, why: "vCPUs are fixed when the VMM starts"),
+        Rule(field: "memory", impact: .restart, why: "guest RAM is fixed when the VMM starts"),
+        Rule(field: "kernel", impact: .restart, why: "the kernel, initrd and command line are loaded at boot"),
+        Rule(field: "networks", impact: .restart, why: "NICs are attached when the VMM starts (no hot-plug)"),
+        Rule(field: "disks.readOnly", impact: .restart, why: "attachments are made when the VMM starts"),
+        Rule(field: "disks.mountPoint", impact: .restart, why: "the guest mounts volumes at boot"),
+        Rule(field: "disks", impact: .recreate, why: "adding, removing or reordering disks changes the VM's device layout"),
+        Rule(field: "backend", impact: .recreate, why: "a VM cannot move between VMMs; it is created anew"),
+    ]
+
+    public static let network: [Rule] = [
+        Rule(field: "subnet", impact: .recreate, why: "addresses of every attached VM change"),
+        Rule(field: "gateway", impact: .recreate, why: "the switch or bridge is set up with it"),
+        Rule(field: "mode", impact: .recreate, why: "isolated, nat and bridge networks are different devices"),
+        Rule(field: "bridge", impact: .recreate, why: "the taps move to another bridge"),
+    ]
+
+    public static let volume: [Rule] = [
+        Rule(field: "size (grow)", impact: .restart, why: "the image grows while the VMs using it are stopped"),
+        Rule(field: "size (shrink)", impact: .dataLoss, why: "refused: shrinking would cut off data"),
+        Rule(field: "source, format, filesystem", impact: .dataLoss, why: "refused: only a new volume can change them"),
+    ]
+
+    public static func impact(ofVMField field: String) -> Impact {
+        vm.first { $0.field == field }?.impact ?? .recreate
+    }
+}

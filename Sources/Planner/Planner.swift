@@ -1,0 +1,191 @@
+import VMCtlModel
+
+/// Diffs the desired stack against the observed state into an ordered, explained plan. Pure: no I/O.
+public enum Planner {
+    public static func plan(desired: Stack, observed: ObservedState, options: PlanOptions = PlanOptions()) -> Plan {
+        var builder = PlanBuilder(desired: desired, observed: observed, options: options)
+        builder.planNetworks()
+        builder.planVolumes()
+        builder.planVMs()
+        return builder.finish()
+    }
+}
+
+/// Accumulates changes for one plan; each `plan…` step handles one kind of resource.
+struct PlanBuilder {
+    let desired: Stack
+    let observed: ObservedState
+    let options: PlanOptions
+    var changes: [Change] = []
+    var kept: [KeptResource] = []
+    var refusals: [Refusal] = []
+    var replacedNetworks: Set<String> = []
+    var grownVolumes: Set<String> = []
+    /// Instance name → whether it runs once the plan is applied.
+    var runsAfter: [String: Bool] = [:]
+
+    init(desired: Stack, observed: ObservedState, options: PlanOptions) {
+        self.desired = desired
+        self.observed = observed
+        self.options = options
+    }
+
+    mutating func planNetworks() {
+        for (name, spec) in desired.networks.sorted(by: { $0.key < $1.key }) {
+            let address = ResourceAddress(.network, name)
+            guard let current = observed.networks[name] else {
+                changes.append(Change(address: address, action: .create, impact: .none,
+                                      reasons: ["new \(spec.mode.rawValue) network \(spec.subnet)"]))
+                continue
+            }
+            let diffs = NetworkDiff.diffs(from: current.spec, to: spec)
+            if diffs.isEmpty {
+                changes.append(Change(address: address, action: .noop, impact: .none, reasons: ["matches the manifest"]))
+            } else {
+                replacedNetworks.insert(name)
+                changes.append(Change(address: address, action: .replace, impact: .recreate,
+                                      reasons: diffs.map { "\($0.field) \($0.before ?? "none") → \($0.after ?? "none") replaces the network; attached VMs restart" },
+                                      diffs: diffs))
+            }
+        }
+        for name in observed.networks.keys.sorted() where desired.networks[name] == nil {
+            let address = ResourceAddress(.network, name)
+            if options.prune {
+                changes.append(Change(address: address, action: .delete, impact: .destroy, reasons: ["not in the manifest; --prune deletes it"]))
+            } else {
+                kept.append(KeptResource(address: address, reason: "not in the manifest, kept (--prune deletes it)"))
+            }
+        }
+    }
+
+    mutating func planVolumes() {
+        for (name, spec) in desired.volumes.sorted(by: { $0.key < $1.key }) {
+            let address = ResourceAddress(.volume, name)
+            guard let current = observed.volumes[name] else {
+                let what = spec.source.map { "imported from \($0)" + (spec.size.map { ", grown to \($0)" } ?? "") }
+                    ?? "\(spec.size?.description ?? "?")" + (spec.filesystem.map { ", formatted \($0.rawValue)" } ?? "")
+                changes.append(Change(address: address, action: .create, impact: .none, reasons: ["new volume, \(what)"]))
+                continue
+            }
+            if let refusal = VolumeRules.refusal(name: name, current: current, desired: spec) {
+                refusals.append(refusal)
+                changes.append(Change(address: address, action: .noop, impact: .none, reasons: ["refused: \(refusal.message)"]))
+                continue
+            }
+            if let size = spec.size, size > current.size {
+                grownVolumes.insert(name)
+                changes.append(Change(address: address, action: .update, impact: .restart,
+                                      reasons: ["size \(current.size) → \(size): the image grows; running VMs that use it restart to see it"],
+                                      diffs: [FieldDiff(field: "size", before: current.size.description, after: size.description, impact: .restart)]))
+            } else {
+                changes.append(Change(address: address, action: .noop, impact: .none, reasons: ["matches the manifest"]))
+            }
+        }
+        for name in observed.volumes.keys.sorted() where desired.volumes[name] == nil {
+            let address = ResourceAddress(.volume, name)
+            if options.pruneVolumes {
+                changes.append(Change(address: address, action: .delete, impact: .dataLoss,
+                                      reasons: ["not in the manifest; --prune-volumes deletes it and its data"]))
+            } else {
+                kept.append(KeptResource(address: address, reason: "not in the manifest, kept with its data (--prune-volumes deletes it)"))
+            }
+        }
+    }
+
+    mutating func planVMs() {
+        let instances = desired.instances
+        let wanted = Set(instances.map(\.name))
+        for instance in instances {
+            changes.append(vmChange(instance, current: observed.vms[instance.name]))
+        }
+        for (name, vm) in observed.vms.sorted(by: { $0.key < $1.key }) where !wanted.contains(name) {
+            let address = ResourceAddress(.vm, name)
+            if let definition = desired.vms[vm.definition], vm.spec.replicas != nil || definition.replicas != nil {
+                let before = vm.spec.replicas.map(String.init) ?? "none"
+                let after = definition.replicas.map(String.init) ?? "none"
+                changes.append(Change(address: address, action: .delete, impact: .destroy,
+                                      reasons: ["replicas of '\(vm.definition)' \(before) → \(after): this replica is removed"]))
+            } else if options.prune {
+                changes.append(Change(address: address, action: .delete, impact: .destroy,
+                                      reasons: ["not in the manifest; --prune deletes it (its volumes are kept)"]))
+            } else {
+                kept.append(KeptResource(address: address, reason: "not in the manifest, kept (--prune deletes it)"))
+                runsAfter[name] = vm.state.holdsResources
+            }
+        }
+    }
+
+    private mutating func vmChange(_ instance: VMInstance, current: ObservedVM?) -> Change {
+        let address = ResourceAddress(.vm, instance.name)
+        let spec = instance.spec
+        let willRun = PowerIntent.shouldRun(spec.runStrategy, observed: current?.state)
+        runsAfter[instance.name] = willRun
+        guard let current else {
+            let power = willRun ? "started" : "created stopped (runStrategy \(spec.runStrategy.rawValue))"
+            return Change(address: address, action: .create, impact: .none,
+                          reasons: ["new VM: \(spec.cpus) vCPU\(spec.cpus == 1 ? "" : "s"), \(spec.memory), \(spec.kernel == nil ? "default guest" : "own kernel"); \(power)"])
+        }
+        var diffs = VMDiff.diffs(from: current.spec, to: spec)
+        var reasons = diffs.compactMap { reason(for: $0) }
+        var specImpact = diffs.map(\.impact).max() ?? .none
+        for nic in spec.networks where replacedNetworks.contains(nic.network) {
+            reasons.append("network '\(nic.network)' is replaced, so the VM restarts")
+            specImpact = max(specImpact, .restart)
+        }
+        for disk in spec.disks where grownVolumes.contains(disk.volume) {
+            reasons.append("volume '\(disk.volume)' grows, so the VM restarts to see it")
+            specImpact = max(specImpact, .restart)
+        }
+        let isUp = current.state.holdsResources
+        let state = PowerIntent.describe(current)
+        let strategy = "runStrategy \(spec.runStrategy.rawValue)"
+        if specImpact == .recreate {
+            reasons.append(willRun ? "the new VM is started" : "the new VM is left stopped (\(strategy))")
+            return Change(address: address, action: .replace, impact: .recreate, reasons: reasons, diffs: diffs)
+        }
+        if current.state == .panicked, willRun {
+            if specImpact == .restart {
+                return Change(address: address, action: .restart, impact: .restart, reasons: ["\(state)"] + reasons, diffs: diffs)
+            }
+            return Change(address: address, action: .reset, impact: .restart, reasons: ["\(state); \(strategy) resets it"] + reasons, diffs: diffs)
+        }
+        switch (isUp, willRun) {
+        case (true, false):
+            return Change(address: address, action: .stop, impact: .restart, reasons: ["\(state); \(strategy) stops it"] + reasons, diffs: diffs)
+        case (false, true):
+            return Change(address: address, action: .start, impact: .none, reasons: ["\(state); \(strategy) starts it"] + reasons, diffs: diffs)
+        case (true, true) where specImpact == .restart:
+            return Change(address: address, action: .restart, impact: .restart, reasons: reasons, diffs: diffs)
+        default:
+            break
+        }
+        if diffs.isEmpty {
+            let note = current.state == .paused && willRun ? "paused; vmctl leaves a paused VM paused" : "matches the manifest"
+            return Change(address: address, action: .noop, impact: .none, reasons: [note])
+        }
+        // Stopped VMs take any change at their next start; running ones take live changes now.
+        if !isUp { diffs = diffs.map { var d = $0; d.impact = .none; return d } }
+        let when = isUp ? "applied live" : "\(state): takes effect at the next start"
+        return Change(address: address, action: .update, impact: isUp ? .live : .none,
+                      reasons: [when] + reasons, diffs: diffs)
+    }
+
+    /// A sentence for the diffs that cost more than a live update.
+    private func reason(for diff: FieldDiff) -> String? {
+        let change = "\(diff.field) \(diff.before ?? "none") → \(diff.after ?? "none")"
+        switch diff.impact {
+        case .restart: return "\(change) requires a restart"
+        case .recreate: return "\(change) forces a new VM"
+        default: return nil
+        }
+    }
+
+    func finish() -> Plan {
+        let capacity = CapacityCheck.report(desired: desired, observed: observed, runsAfter: runsAfter)
+        var refusals = self.refusals
+        refusals += CapacityCheck.refusals(capacity)
+        let ordered = Waves.assign(changes, desired: desired, observed: observed)
+        return Plan(formatVersion: Plan.formatVersion, stack: desired.name, options: options, changes: ordered,
+                    kept: kept.sorted { $0.address < $1.address }, refusals: refusals, capacity: capacity)
+    }
+}
