@@ -25,6 +25,7 @@ let package = Package(
             dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
+        .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),
         .testTarget(
