@@ -17,6 +17,7 @@ struct RootCommandTests {
         (["--help"], "help.txt"),
         (["validate", "--help"], "help-validate.txt"),
         (["schema", "--help"], "help-schema.txt"),
+        (["plan", "--help"], "help-plan.txt"),
     ])
     func help(_ arguments: [String], _ file: String) throws {
         let result = try VMCtlProcess.run(arguments)
