@@ -9,10 +9,9 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show what apply would change, with the impact of every change.",
         discussion: """
-            Compares the manifests with what exists on the host. Symbols: + create, - delete, ~ update in place,
-            -/+ replace, ↻ restart, ▶ start, ■ stop, ⟲ reset. Impacts: none, live, restart, recreate, destroy,
-            data-loss. Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present),
-            1 error or refused plan, 2 usage error.
+            Compares the manifests with what exists on the host. Symbols: + create, - delete, ~ update in place, -/+ replace, ↻ restart, ▶ start, ■ stop, ⟲ reset. Impacts: none, live, restart, recreate, destroy, data-loss.
+
+            Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error or refused plan, 2 usage error.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -8,8 +8,9 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check manifests and report every problem with its file, line, column and field.",
         discussion: """
-            PATH is a file, a folder (its *.yaml and *.yml files, in name order) or - for standard input.
-            All inputs together form one stack. Exit status: 0 valid, 1 invalid, 2 usage error.
+            PATH is a file, a folder (its *.yaml and *.yml files, in name order) or - for standard input. All inputs together form one stack.
+
+            Exit status: 0 valid, 1 invalid, 2 usage error.
             """)
 
     @OptionGroup var global: GlobalOptions
