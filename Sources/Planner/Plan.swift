@@ -132,6 +132,15 @@ public struct PlanOptions: Hashable, Sendable, Codable {
         self.prune = prune
         self.pruneVolumes = pruneVolumes
     }
+
+    enum CodingKeys: String, CodingKey { case prune, pruneVolumes }
+
+    // A flag left out of a fixture or saved plan means it was not given, as on the command line.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        prune = try c.decodeIfPresent(Bool.self, forKey: .prune) ?? false
+        pruneVolumes = try c.decodeIfPresent(Bool.self, forKey: .pruneVolumes) ?? false
+    }
 }
 
 public struct Plan: Hashable, Sendable, Codable {
