@@ -1,9 +1,9 @@
 import VMCtlModel
 
 /// What `runStrategy` asks of a VM's power state, given what it is now.
-enum PowerIntent {
+public enum PowerIntent {
     /// Whether the VM should be running once the plan is applied.
-    static func shouldRun(_ strategy: RunStrategy, observed: PowerState?) -> Bool {
+    public static func shouldRun(_ strategy: RunStrategy, observed: PowerState?) -> Bool {
         switch strategy {
         case .always:
             return true
@@ -17,6 +17,11 @@ enum PowerIntent {
             guard let observed else { return true }
             return observed.holdsResources || observed == .crashed
         }
+    }
+
+    /// Whether a VM whose guest died should be reset. `Manual` never changes power state, so it is left to the user.
+    static func resets(_ strategy: RunStrategy, observed: PowerState) -> Bool {
+        observed == .panicked && strategy != .manual && shouldRun(strategy, observed: observed)
     }
 
     static func describe(_ vm: ObservedVM) -> String {

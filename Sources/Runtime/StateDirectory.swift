@@ -18,13 +18,26 @@ public struct StateDirectory: Sendable {
     public func stackFolder(_ stack: String) -> String { "\(path)/stacks/\(stack)" }
 }
 
+/// Errors of the runtime, each naming the VM or file and the operation.
 public enum RuntimeError: Error, CustomStringConvertible {
     case unreadableState(file: String, reason: String)
+    case io(operation: String, code: Int32)
+    case locked(stack: String, holder: String)
+    case vm(name: String, operation: String, reason: String)
+    case missingTool(tool: String, package: String)
 
     public var description: String {
         switch self {
         case .unreadableState(let file, let reason):
             return "cannot read the state file \(file): \(reason) (the file is left untouched)"
+        case .io(let operation, let code):
+            return "cannot \(operation): \(String(cString: strerror(code)))"
+        case .locked(let stack, let holder):
+            return "stack '\(stack)' is locked by another vmctl: \(holder)"
+        case .vm(let name, let operation, let reason):
+            return "VM '\(name)': \(operation) failed: \(reason)"
+        case .missingTool(let tool, let package):
+            return "\(tool) is not installed; install the Debian package \(package) (apt-get install \(package))"
         }
     }
 }

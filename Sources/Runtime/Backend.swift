@@ -1,0 +1,53 @@
+import VMCtlModel
+
+/// Everything a backend needs to boot one VM, resolved by the runtime (default guest, volume paths).
+public struct VMLaunch: Sendable {
+    public var name: String
+    public var stack: String
+    public var spec: VMSpec
+    public var paths: VMPaths
+    public var kernel: String
+    public var initrd: String?
+    public var cmdline: String
+    public var disks: [Disk]
+    /// Printed by the guest when it is ready; nil: ready once the VMM runs.
+    public var readinessMarker: String?
+
+    public struct Disk: Sendable {
+        public var path: String
+        public var readOnly: Bool
+    }
+}
+
+/// How a stop ended: the guest shut down by itself when asked, or vmctl had to end the VMM.
+public enum StopOutcome: String, Sendable, Codable {
+    case graceful
+    case forced
+    case alreadyStopped = "already-stopped"
+}
+
+/// The live condition of a VM's process, as a backend reads it.
+public struct VMProcessStatus: Sendable, Equatable {
+    public var state: PowerState
+    public var pid: Int32?
+    public var exitStatus: Int?
+    public var signal: Int?
+    public var residentBytes: UInt64?
+}
+
+/// One kind of VMM. Implementations spawn it detached (it must outlive vmctl) and talk to it over its socket.
+public protocol Backend: Sendable {
+    var kind: BackendKind { get }
+    /// Prepares the VM's folder and files; starts nothing.
+    func create(_ launch: VMLaunch) throws
+    /// Launches the VMM; returns once its control socket answers. The process identity is recorded by the caller.
+    func start(_ launch: VMLaunch) throws -> (pid: Int32, startTime: UInt64)
+    /// Asks the guest to power off, waits up to `timeout`, then ends the VMM.
+    func stop(_ record: VMRecord, paths: VMPaths, timeout: Duration) throws -> StopOutcome
+    func reset(_ record: VMRecord, paths: VMPaths) throws
+    func pause(_ record: VMRecord, paths: VMPaths) throws
+    func resume(_ record: VMRecord, paths: VMPaths) throws
+    func inspect(_ record: VMRecord, paths: VMPaths) -> VMProcessStatus
+    /// Ends the VMM if it runs and removes the VM's folder.
+    func destroy(_ record: VMRecord, paths: VMPaths) throws
+}

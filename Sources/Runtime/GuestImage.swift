@@ -1,0 +1,22 @@
+/// A bootable kernel + initramfs for VMs that name no kernel: vmctl's default guest.
+public struct GuestImage: Sendable {
+    public var kernel: String
+    public var initrd: String
+    /// Printed on the console when the guest is up.
+    public var readinessMarker: String
+    /// Kernel parameters the guest's init understands, built per VM.
+    public var cmdline: @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) -> String
+
+    public init(kernel: String, initrd: String, readinessMarker: String,
+                cmdline: @escaping @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) -> String) {
+        self.kernel = kernel
+        self.initrd = initrd
+        self.readinessMarker = readinessMarker
+        self.cmdline = cmdline
+    }
+}
+
+/// Builds or finds the default guest; injected so tests and the runtime can choose how.
+public protocol GuestProvider: Sendable {
+    func defaultGuest() throws -> GuestImage
+}

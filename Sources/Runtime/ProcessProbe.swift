@@ -1,0 +1,44 @@
+import Foundation
+
+/// Facts about host processes from /proc, so a reused pid is never mistaken for one of our VMs.
+enum ProcessProbe {
+    /// Field 22 of /proc/PID/stat: start time in clock ticks since boot. Unique together with the pid.
+    static func startTime(of pid: Int32) -> UInt64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may contain spaces) start at field 3.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+
+    /// The process's argv joined by spaces, or nil when it is gone.
+    static func commandLine(of pid: Int32) -> String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
+        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+    }
+
+    /// Resident set size in bytes (VmRSS).
+    static func residentBytes(of pid: Int32) -> UInt64? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let kib = UInt64(parts[1]) { return kib * 1024 }
+        }
+        return nil
+    }
+
+    static var clockTicksPerSecond: UInt64 { UInt64(max(1, sysconf(Int32(_SC_CLK_TCK)))) }
+
+    /// Seconds since boot, from /proc/uptime.
+    static func uptime() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import VMCtlModel
+
+/// Drives qemu-system-x86_64: KVM where the host has hardware virtualization, else TCG. Direct kernel boot,
+/// serial console to a socket and a log file, virtio disks, QMP on a unix socket.
+public struct QEMUBackend: Backend {
+    public let kind = BackendKind.qemu
+    public var binary: String
+    public var accelerator: Accelerator
+
+    public enum Accelerator: String, Sendable { case kvm, tcg }
+
+    public init(binary: String = "/usr/bin/qemu-system-x86_64", virtualization: HostVirtualization = .probe()) {
+        self.binary = binary
+        accelerator = virtualization.hardwareKVM ? .kvm : .tcg
+    }
+
+    func arguments(for launch: VMLaunch) -> [String] {
+        let paths = launch.paths
+        var args = [binary,
+                    "-name", "vmctl:\(launch.stack)/\(launch.name),process=vmctl-\(launch.name)",
+                    "-machine", "q35,accel=\(accelerator.rawValue)",
+                    "-cpu", accelerator == .kvm ? "host" : "max",
+                    "-smp", "\(launch.spec.cpus)",
+                    "-m", "\(launch.spec.memory.bytes / ByteSize.mib)M",
+                    "-nodefaults", "-no-user-config", "-display", "none",
+                    "-kernel", launch.kernel]
+        if let initrd = launch.initrd { args += ["-initrd", initrd] }
+        args += ["-append", launch.cmdline,
+                 "-chardev", "socket,id=console,path=\(paths.consoleSocket),server=on,wait=off,logfile=\(paths.consoleLog),logappend=on",
+                 "-serial", "chardev:console",
+                 "-qmp", "unix:\(paths.controlSocket),server=on,wait=off"]
+        for (index, disk) in launch.disks.enumerated() {
+            // Read-only attachments may be shared by many VMs: they take no image lock.
+            let options = disk.readOnly ? ",readonly=on,file.locking=off" : ""
+            args += ["-drive", "id=disk\(index),file=\(disk.path),if=virtio,format=raw,cache=writeback\(options)"]
+        }
+        return args
+    }
+
+    public func create(_ launch: VMLaunch) throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw RuntimeError.missingTool(tool: binary, package: "qemu-system-x86")
+        }
+        try AtomicFile.makeDirectory(launch.paths.directory)
+    }
+
+    public func start(_ launch: VMLaunch) throws -> (pid: Int32, startTime: UInt64) {
+        try create(launch)
+        for path in [launch.paths.controlSocket, launch.paths.consoleSocket] where path.utf8.count > 107 {
+            throw RuntimeError.vm(name: launch.name, operation: "start", reason: "socket path too long for AF_UNIX: \(path); use a shorter --state-dir")
+        }
+        let identity = try VMProcess.launch(arguments(for: launch), paths: launch.paths, name: launch.name)
+        // QEMU listens on its QMP socket once the machine is built; wait for it so callers can talk to it.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if (try? QMPClient(path: launch.paths.controlSocket, timeout: .seconds(1))) != nil { return identity }
+            if !VMProcess.isOurs(pid: identity.pid, startTime: identity.startTime, paths: launch.paths) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw RuntimeError.vm(name: launch.name, operation: "start", reason: "QEMU did not come up: \(VMProcess.lastLines(of: launch.paths.vmmLog))")
+    }
+
+    public func stop(_ record: VMRecord, paths: VMPaths, timeout: Duration) throws -> StopOutcome {
+        guard let (pid, startTime) = VMProcess.currentPid(record, paths: paths),
+              VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) else { return .alreadyStopped }
+        // Graceful: an ACPI power-button press; the guest shuts down and QEMU exits by itself.
+        if let qmp = try? QMPClient(path: paths.controlSocket) {
+            _ = try? qmp.execute("system_powerdown")
+            if VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: timeout) { return .graceful }
+            _ = try? qmp.execute("quit")
+            if VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5)) { return .forced }
+        }
+        // QMP is gone or QEMU ignores it: end the process.
+        kill(pid, SIGKILL)
+        guard VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5)) else {
+            throw RuntimeError.vm(name: record.name, operation: "stop", reason: "process \(pid) did not exit after SIGKILL")
+        }
+        return .forced
+    }
+
+    public func reset(_ record: VMRecord, paths: VMPaths) throws {
+        try command("system_reset", record, paths, operation: "reset")
+    }
+
+    public func pause(_ record: VMRecord, paths: VMPaths) throws {
+        try command("stop", record, paths, operation: "pause")
+    }
+
+    public func resume(_ record: VMRecord, paths: VMPaths) throws {
+        try command("cont", record, paths, operation: "resume")
+    }
+
+    private func command(_ name: String, _ record: VMRecord, _ paths: VMPaths, operation: String) throws {
+        guard let (pid, startTime) = VMProcess.currentPid(record, paths: paths),
+              VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) else {
+            throw RuntimeError.vm(name: record.name, operation: operation, reason: "the VM is not running")
+        }
+        do { try QMPClient(path: paths.controlSocket).execute(name) } catch {
+            throw RuntimeError.vm(name: record.name, operation: operation, reason: "\(error)")
+        }
+    }
+
+    public func inspect(_ record: VMRecord, paths: VMPaths) -> VMProcessStatus {
+        guard let (pid, startTime) = VMProcess.currentPid(record, paths: paths) else {
+            return VMProcessStatus(state: .stopped)
+        }
+        guard VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) else {
+            return VMProcess.endedState(paths: paths, launched: true)
+        }
+        var status = VMProcessStatus(state: .running, pid: pid, residentBytes: ProcessProbe.residentBytes(of: pid))
+        if let qmp = try? QMPClient(path: paths.controlSocket, timeout: .milliseconds(500)),
+           let reply = try? qmp.execute("query-status") as? [String: Any] {
+            switch reply["status"] as? String {
+            case "paused", "suspended": status.state = .paused
+            case "guest-panicked", "internal-error": status.state = .panicked
+            case "prelaunch", "inmigrate": status.state = .starting
+            default: status.state = .running
+            }
+        }
+        if status.state == .running, !FileManager.default.fileExists(atPath: paths.ready) { status.state = .starting }
+        return status
+    }
+
+    public func destroy(_ record: VMRecord, paths: VMPaths) throws {
+        if let (pid, startTime) = VMProcess.currentPid(record, paths: paths),
+           VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) {
+            kill(pid, SIGKILL)
+            _ = VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5))
+        }
+        // The wrapper writes `exit` just after the VMM ends; give it a moment so the folder stays gone.
+        Thread.sleep(forTimeInterval: 0.05)
+        do { try FileManager.default.removeItem(atPath: paths.directory) } catch {
+            if FileManager.default.fileExists(atPath: paths.directory) {
+                throw RuntimeError.vm(name: record.name, operation: "destroy", reason: "cannot remove \(paths.directory): \(error.localizedDescription)")
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// An exclusive per-stack lock (flock) held for the life of a command that changes things. The kernel drops
+/// it when the process dies, so a killed vmctl never leaves the stack locked.
+public final class StackLock {
+    private let fd: Int32
+
+    /// Waits up to `timeout` (zero: fail at once), then fails naming the holder (pid, command, since when).
+    public init(paths: StackPaths, stack: String, command: String, timeout: Duration) throws {
+        try AtomicFile.makeDirectory(paths.root)
+        fd = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw RuntimeError.io(operation: "open \(paths.lock)", code: errno) }
+        let deadline = ContinuousClock.now + timeout
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                let code = errno
+                close(fd)
+                throw RuntimeError.io(operation: "lock \(paths.lock)", code: code)
+            }
+            if ContinuousClock.now >= deadline {
+                close(fd)
+                let holder = (try? String(contentsOfFile: paths.lockHolder, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown holder"
+                throw RuntimeError.locked(stack: stack, holder: holder + " (use --lock-timeout to wait)")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let since = ISO8601DateFormatter().string(from: Date())
+        let holder = "pid \(getpid()), '\(command)', since \(since)\n"
+        try? AtomicFile.write(Data(holder.utf8), to: paths.lockHolder)
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

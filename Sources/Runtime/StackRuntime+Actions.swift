@@ -1,0 +1,158 @@
+import Foundation
+import Planner
+import VMCtlModel
+
+/// The single actions the executor and the per-VM commands use.
+extension StackRuntime {
+    /// Records the spec and starts the VMM, then waits for the guest's readiness marker.
+    public func start(_ name: String, spec: VMSpec, cancelled: @escaping @Sendable () -> Bool = { false }) throws {
+        let existing = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record)
+        let (kind, reason) = try existing.map { ($0.backend, $0.backendReason) } ?? backendChoice(for: spec)
+        var record = VMRecord(name: name, stack: stack, backend: kind, backendReason: reason, spec: spec)
+        record.lastStop = existing?.lastStop
+        let launch = try launch(name: name, spec: spec)
+        let backend = try backend(kind, for: name)
+        if let existing, inspect(existing).state.holdsResources {
+            // Never a second VMM for one VM: this happens when an interrupted apply is re-run.
+            record.pid = existing.pid
+            record.processStartTime = existing.processStartTime
+            record.launchedAt = existing.launchedAt
+            try save(record)
+        } else {
+            try backend.create(launch)
+            try save(record)   // the spec is on disk before the process exists
+            let logStart = fileSize(launch.paths.consoleLog)
+            let identity = try backend.start(launch)
+            record.pid = identity.pid
+            record.processStartTime = identity.startTime
+            record.launchedAt = Date().timeIntervalSince1970
+            try save(record)
+            try awaitReadiness(launch, record: record, from: logStart, cancelled: cancelled)
+        }
+    }
+
+    /// Creates the VM's record without starting it (runStrategy Halted or Manual).
+    public func define(_ name: String, spec: VMSpec) throws {
+        let (kind, reason) = try backendChoice(for: spec)
+        let launch = try launch(name: name, spec: spec)
+        try backend(kind, for: name).create(launch)
+        try save(VMRecord(name: name, stack: stack, backend: kind, backendReason: reason, spec: spec))
+    }
+
+    @discardableResult
+    public func stop(_ name: String, newSpec: VMSpec? = nil, timeout: Duration = .seconds(30)) throws -> StopOutcome {
+        guard var record = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record) else {
+            throw RuntimeError.vm(name: name, operation: "stop", reason: "no such VM in stack '\(stack)'")
+        }
+        let outcome = try backend(record.backend, for: name).stop(record, paths: paths.vm(name), timeout: timeout)
+        unlink(paths.vm(name).ready)
+        if outcome != .alreadyStopped { record.lastStop = outcome.rawValue }
+        record.pid = nil
+        record.processStartTime = nil
+        if let newSpec { record.spec = newSpec }
+        try save(record)
+        return outcome
+    }
+
+    public func reset(_ name: String, cancelled: @escaping @Sendable () -> Bool = { false }) throws {
+        let record = try requireRecord(name, operation: "reset")
+        let launch = try launch(name: name, spec: record.spec)
+        let logStart = fileSize(launch.paths.consoleLog)
+        unlink(launch.paths.ready)
+        try backend(record.backend, for: name).reset(record, paths: launch.paths)
+        try awaitReadiness(launch, record: record, from: logStart, cancelled: cancelled)
+    }
+
+    public func pause(_ name: String) throws {
+        let record = try requireRecord(name, operation: "pause")
+        try backend(record.backend, for: name).pause(record, paths: paths.vm(name))
+    }
+
+    public func resume(_ name: String) throws {
+        let record = try requireRecord(name, operation: "resume")
+        try backend(record.backend, for: name).resume(record, paths: paths.vm(name))
+    }
+
+    /// Records a spec change that needs no restart (labels, runStrategy, readiness, dependsOn) or that a
+    /// stopped VM takes at its next start.
+    public func update(_ name: String, spec: VMSpec) throws {
+        var record = try requireRecord(name, operation: "update")
+        record.spec = spec
+        try save(record)
+    }
+
+    public func destroy(_ name: String) throws {
+        let paths = self.paths.vm(name)
+        guard let record = try AtomicFile.readJSON(VMRecord.self, from: paths.record) else {
+            if FileManager.default.fileExists(atPath: paths.directory) { try FileManager.default.removeItem(atPath: paths.directory) }
+            return
+        }
+        try backend(record.backend, for: name).destroy(record, paths: paths)
+    }
+
+    public func createNetwork(_ name: String, spec: NetworkSpec) throws {
+        try AtomicFile.makeDirectory(paths.networks)
+        try AtomicFile.writeJSON(ObservedNetwork(name: name, spec: spec), to: paths.networkRecord(name))
+    }
+
+    public func deleteNetwork(_ name: String) throws {
+        unlink(paths.networkRecord(name))
+    }
+
+    public func createVolume(_ name: String, spec: VolumeSpec) throws { try volumes.create(name, spec: spec) }
+    public func growVolume(_ name: String, spec: VolumeSpec) throws { try volumes.grow(name, spec: spec) }
+    public func deleteVolume(_ name: String) throws { try volumes.delete(name) }
+
+    // MARK: Helpers
+
+    func requireRecord(_ name: String, operation: String) throws -> VMRecord {
+        guard let record = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record) else {
+            throw RuntimeError.vm(name: name, operation: operation, reason: "no such VM in stack '\(stack)'")
+        }
+        return record
+    }
+
+    func save(_ record: VMRecord) throws {
+        try AtomicFile.makeDirectory(paths.vm(record.name).directory)
+        try AtomicFile.writeJSON(record, to: paths.vm(record.name).record)
+    }
+
+    func fileSize(_ path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64) ?? 0
+    }
+
+    /// Waits for the marker in console output written since `offset`; fails early if the VMM dies.
+    func awaitReadiness(_ launch: VMLaunch, record: VMRecord, from offset: UInt64, cancelled: @Sendable () -> Bool) throws {
+        guard let marker = launch.readinessMarker else {
+            FileManager.default.createFile(atPath: launch.paths.ready, contents: nil)
+            return
+        }
+        let needle = Array(marker.utf8)
+        let deadline = ContinuousClock.now + launch.spec.readiness.timeout
+        var seen = Data()
+        var position = offset
+        while ContinuousClock.now < deadline {
+            if let handle = FileHandle(forReadingAtPath: launch.paths.consoleLog) {
+                try? handle.seek(toOffset: position)
+                let chunk = (try? handle.readToEnd()) ?? Data()
+                try? handle.close()
+                position += UInt64(chunk.count)
+                seen.append(chunk)
+                if seen.count > 1 << 20 { seen = seen.suffix(needle.count + 4096) }
+                if seen.range(of: Data(needle)) != nil {
+                    FileManager.default.createFile(atPath: launch.paths.ready, contents: nil)
+                    return
+                }
+            }
+            let status = inspect(record)
+            if !status.state.holdsResources {
+                throw RuntimeError.vm(name: launch.name, operation: "boot", reason: "the VM \(status.state.rawValue) before it was ready; console: \(VMProcess.lastLines(of: launch.paths.consoleLog, count: 3))")
+            }
+            if cancelled() {
+                throw RuntimeError.vm(name: launch.name, operation: "boot", reason: "interrupted while waiting for readiness (the VM keeps booting)")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw RuntimeError.vm(name: launch.name, operation: "boot", reason: "'\(marker)' did not appear on the console within \(DurationParser.format(launch.spec.readiness.timeout)); last lines: \(VMProcess.lastLines(of: launch.paths.consoleLog, count: 3))")
+    }
+}

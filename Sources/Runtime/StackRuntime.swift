@@ -1,0 +1,110 @@
+import Foundation
+import Planner
+import VMCtlModel
+
+/// One stack's VMs, networks and volumes on this host: reads their live state and performs single actions.
+/// It never prints; callers report progress.
+public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
+    public let stack: String
+    public let paths: StackPaths
+    let backends: [BackendKind: any Backend]
+    let virtualization: HostVirtualization
+    let guests: (any GuestProvider)?
+    let volumes: VolumeStore
+
+    public init(stateDirectory: StateDirectory, stack: String, backends: [any Backend] = [QEMUBackend()],
+                virtualization: HostVirtualization = .probe(), guests: (any GuestProvider)? = nil) {
+        self.stack = stack
+        paths = StackPaths(stateDirectory: stateDirectory, stack: stack)
+        self.backends = Dictionary(backends.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
+        self.virtualization = virtualization
+        self.guests = guests
+        volumes = VolumeStore(paths: paths)
+    }
+
+    // MARK: Observing
+
+    public func observe(stack: String) throws -> ObservedState {
+        precondition(stack == self.stack, "a StackRuntime observes its own stack only")
+        return try observe()
+    }
+
+    public func observe() throws -> ObservedState {
+        var state = ObservedState(stack: stack)
+        for (name, record) in try records() {
+            let status = inspect(record)
+            state.vms[name] = ObservedVM(name: name, spec: record.spec, state: status.state, backend: record.backend,
+                                         exitStatus: status.exitStatus, signal: status.signal)
+        }
+        state.volumes = try volumes.observe()
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: paths.networks)) ?? [] where file.hasSuffix(".json") {
+            let name = String(file.dropLast(5))
+            if let network = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(name)) { state.networks[name] = network }
+        }
+        return state
+    }
+
+    /// Every VM record of the stack, by name.
+    public func records() throws -> [String: VMRecord] {
+        var records: [String: VMRecord] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.vms)) ?? [] {
+            if let record = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record) { records[name] = record }
+        }
+        return records
+    }
+
+    public func inspect(_ record: VMRecord) -> VMProcessStatus {
+        guard let backend = backends[record.backend] else { return VMProcessStatus(state: .stopped) }
+        return backend.inspect(record, paths: paths.vm(record.name))
+    }
+
+    // MARK: Choosing a backend
+
+    public func backendChoice(for spec: VMSpec) throws -> (BackendKind, String) {
+        switch spec.backend {
+        case .qemu: return (.qemu, "backend: qemu in the manifest")
+        case .kvm:
+            guard backends[.kvm] != nil else {
+                throw RuntimeError.vm(name: spec.name, operation: "choose backend", reason: "backend: kvm needs vmctl-vmm, which is not built yet; use backend: qemu or auto")
+            }
+            return (.kvm, "backend: kvm in the manifest")
+        case .auto:
+            if virtualization.hardwareKVM, backends[.kvm] != nil { return (.kvm, "auto: \(virtualization.reason)") }
+            let accel = virtualization.hardwareKVM ? "KVM" : "TCG"
+            return (.qemu, "auto: qemu with \(accel) (\(virtualization.reason)\(virtualization.hardwareKVM ? "; vmctl-vmm not available" : ""))")
+        }
+    }
+
+    func backend(_ kind: BackendKind, for name: String) throws -> any Backend {
+        guard let backend = backends[kind] else {
+            throw RuntimeError.vm(name: name, operation: "use backend \(kind.rawValue)", reason: "this vmctl has no \(kind.rawValue) backend")
+        }
+        return backend
+    }
+
+    // MARK: Launch descriptions
+
+    func launch(name: String, spec: VMSpec) throws -> VMLaunch {
+        var disks: [VMLaunch.Disk] = []
+        var mounts: [(device: String, mountPoint: String, readOnly: Bool)] = []
+        for (index, disk) in spec.disks.enumerated() {
+            disks.append(VMLaunch.Disk(path: paths.volumeImage(disk.volume), readOnly: disk.readOnly))
+            if let mountPoint = disk.mountPoint {
+                // virtio disks appear in attachment order: vda, vdb, …
+                let letter = Character(UnicodeScalar(UInt8(97 + index)))
+                mounts.append(("/dev/vd\(letter)", mountPoint, disk.readOnly))
+            }
+        }
+        if let kernel = spec.kernel {
+            return VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: kernel.image, initrd: kernel.initrd,
+                            cmdline: kernel.cmdline ?? "console=ttyS0", disks: disks, readinessMarker: spec.readiness.consoleMarker)
+        }
+        guard let guests else {
+            throw RuntimeError.vm(name: name, operation: "start", reason: "the default guest is not available in this build")
+        }
+        let guest = try guests.defaultGuest()
+        return VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: guest.kernel, initrd: guest.initrd,
+                        cmdline: guest.cmdline(name, mounts), disks: disks,
+                        readinessMarker: spec.readiness.consoleMarker ?? guest.readinessMarker)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import VMCtlModel
+
+/// Launches a VMM detached under a tiny shell wrapper that records the VMM's pid and, when it ends, its
+/// exit status. The wrapper runs in its own session, so neither vmctl's exit nor Ctrl-C reaches the VM, and
+/// a `kill -9` of the VMM is still seen as a crash with its signal.
+enum VMProcess {
+    static let wrapper = """
+        dir=$1; shift
+        "$@" </dev/null >>"$dir/vmm.log" 2>&1 &
+        child=$!
+        echo $child >"$dir/pid.tmp" && mv "$dir/pid.tmp" "$dir/pid"
+        wait $child
+        echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
+        """
+
+    /// Starts `argv` detached and waits until its pid is known. Throws when the VMM exits at once.
+    static func launch(_ argv: [String], paths: VMPaths, name: String) throws -> (pid: Int32, startTime: UInt64) {
+        for stale in [paths.pid, paths.exit, paths.ready, paths.controlSocket, paths.consoleSocket] { unlink(stale) }
+        let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let setsid else { throw RuntimeError.missingTool(tool: "setsid", package: "util-linux") }
+        let args = [setsid, "-f", "/bin/sh", "-c", wrapper, "vmctl-vm", paths.directory] + argv
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let cArgs = args.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let result = posix_spawn(&pid, setsid, &actions, nil, cArgs, environ)
+        guard result == 0 else { throw RuntimeError.vm(name: name, operation: "start", reason: "cannot spawn the VMM: \(String(cString: strerror(result)))") }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)   // `setsid -f` forks and returns at once
+
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: paths.pid, encoding: .utf8),
+               let vmm = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                if let start = ProcessProbe.startTime(of: vmm) { return (vmm, start) }
+                if FileManager.default.fileExists(atPath: paths.exit) { break }
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        throw RuntimeError.vm(name: name, operation: "start", reason: "the VMM exited at once: \(lastLines(of: paths.vmmLog))")
+    }
+
+    /// Whether `pid` is still this VM's VMM: alive, not a zombie, same start time, and its command line
+    /// names the VM's folder (a reused pid fails at least one of these).
+    static func isOurs(pid: Int32, startTime: UInt64?, paths: VMPaths) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM, !ProcessProbe.isZombie(pid) else { return false }
+        if let startTime, ProcessProbe.startTime(of: pid) != startTime { return false }
+        return ProcessProbe.commandLine(of: pid)?.contains(paths.directory + "/") ?? false
+    }
+
+    /// The VMM's pid from the record, else from the wrapper's pid file (vmctl may have died before recording it).
+    static func currentPid(_ record: VMRecord, paths: VMPaths) -> (pid: Int32, startTime: UInt64?)? {
+        if let pid = record.pid { return (pid, record.processStartTime) }
+        guard let text = try? String(contentsOfFile: paths.pid, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        return (pid, nil)
+    }
+
+    /// The state of a VM whose VMM is not running, from the wrapper's exit file.
+    static func endedState(paths: VMPaths, launched: Bool) -> VMProcessStatus {
+        if let text = try? String(contentsOfFile: paths.exit, encoding: .utf8),
+           let code = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if code == 0 { return VMProcessStatus(state: .stopped) }
+            if code > 128 { return VMProcessStatus(state: .crashed, exitStatus: code, signal: code - 128) }
+            return VMProcessStatus(state: .crashed, exitStatus: code)
+        }
+        // Launched, but no exit status: the wrapper itself was killed along with the VMM.
+        return VMProcessStatus(state: launched && FileManager.default.fileExists(atPath: paths.pid) ? .crashed : .stopped)
+    }
+
+    /// Waits until the process is gone; true if it ended before the deadline.
+    static func waitForExit(pid: Int32, startTime: UInt64?, paths: VMPaths, timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !isOurs(pid: pid, startTime: startTime, paths: paths) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return !isOurs(pid: pid, startTime: startTime, paths: paths)
+    }
+
+    static func lastLines(of path: String, count: Int = 5) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else { return "(no output)" }
+        return text.split(separator: "\n").suffix(count).joined(separator: " | ")
+    }
+}

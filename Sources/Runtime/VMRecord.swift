@@ -1,0 +1,28 @@
+import VMCtlModel
+
+/// What vmctl knows about one VM between commands (`vm.json`). Its power state is never stored: it is read
+/// live from the process and its control socket.
+public struct VMRecord: Codable, Sendable, Equatable {
+    public var name: String
+    public var stack: String
+    public var backend: BackendKind
+    /// Why this backend: "backend: qemu in the manifest", "auto: no hardware virtualization (…)".
+    public var backendReason: String
+    /// The spec the VM was last applied with.
+    public var spec: VMSpec
+    /// The VMM process, once launched; identity is pid + start time (clock ticks since boot).
+    public var pid: Int32?
+    public var processStartTime: UInt64?
+    /// Wall-clock launch time (seconds since 1970), for uptime.
+    public var launchedAt: Double?
+    /// The last stop: "graceful" (the guest powered off) or "forced".
+    public var lastStop: String?
+
+    public init(name: String, stack: String, backend: BackendKind, backendReason: String, spec: VMSpec) {
+        self.name = name
+        self.stack = stack
+        self.backend = backend
+        self.backendReason = backendReason
+        self.spec = spec
+    }
+}
