@@ -137,8 +137,9 @@ extension ValueDecoder {
         draft.memory = reader.value("memory").flatMap { size($0.node, $0.path) }
         if let (node, path) = reader.value("overcommit"),
            let overcommit = MappingReader(node, path: path, what: "host.overcommit", allowed: Self.overcommitFields, sink: sink) {
-            draft.cpuOvercommit = overcommit.value("cpu").flatMap { number($0.node, $0.path, above: 0, atMost: 100) }
-            draft.memoryOvercommit = overcommit.value("memory").flatMap { number($0.node, $0.path, above: 0, atMost: 100) }
+            // Any positive number (decisions.md): a 2-CPU test host may run hundreds of small VMs.
+            draft.cpuOvercommit = overcommit.value("cpu").flatMap { number($0.node, $0.path, above: 0) }
+            draft.memoryOvercommit = overcommit.value("memory").flatMap { number($0.node, $0.path, above: 0) }
         }
         return draft
     }

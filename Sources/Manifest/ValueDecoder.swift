@@ -54,14 +54,15 @@ struct ValueDecoder {
         return Located(value: value, place: place(node, path))
     }
 
-    func number(_ node: YAMLNode, _ path: String, above minimum: Double, atMost maximum: Double) -> Located<Double>? {
+    func number(_ node: YAMLNode, _ path: String, above minimum: Double, atMost maximum: Double = .infinity) -> Located<Double>? {
         guard let (text, plain) = scalar(node, path, expected: "a number") else { return nil }
         guard plain, let value = Double(text), value.isFinite, !text.hasPrefix("."), !text.hasPrefix("+") else {
             sink.error(place(node, path), "\(path) must be a number, found \(plain ? "\"\(text.truncatedForMessage)\"" : "the string \"\(text.truncatedForMessage)\"")")
             return nil
         }
         guard value > minimum, value <= maximum else {
-            sink.error(place(node, path), "\(path) must be greater than \(format(minimum)) and at most \(format(maximum)), found \(text)")
+            let range = maximum.isFinite ? "greater than \(format(minimum)) and at most \(format(maximum))" : "greater than \(format(minimum))"
+            sink.error(place(node, path), "\(path) must be \(range), found \(text)")
             return nil
         }
         return Located(value: value, place: place(node, path))

@@ -43,7 +43,11 @@ public struct HostBudget: Hashable, Sendable, Codable {
     }
 
     public var vcpuLimit: Double { Double(cpus) * cpuOvercommit }
-    public var memoryLimit: UInt64 { UInt64((Double(memory.bytes) * memoryOvercommit).rounded(.down)) }
+    /// Saturates at UInt64.max: overcommit has no upper bound, and UInt64(_:) traps on a Double out of range.
+    public var memoryLimit: UInt64 {
+        let limit = (Double(memory.bytes) * memoryOvercommit).rounded(.down)
+        return limit < 0x1p64 ? UInt64(Swift.max(0, limit)) : .max
+    }
 }
 
 /// The real size of the host, supplied by whoever calls the loader (the loader itself does no probing).
