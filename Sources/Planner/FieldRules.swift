@@ -21,6 +21,7 @@ public enum FieldRules {
         Rule(field: "disks.mountPoint", impact: .restart, why: "the guest mounts volumes at boot"),
         Rule(field: "disks", impact: .recreate, why: "adding, removing or reordering disks changes the VM's device layout"),
         Rule(field: "backend", impact: .recreate, why: "a VM cannot move between VMMs; it is created anew"),
+        Rule(field: "backend (same VMM)", impact: .live, why: "naming the VMM the VM already runs on (auto → kvm) moves nothing"),
     ]
 
     public static let network: [Rule] = [

@@ -125,49 +125,54 @@ struct PlanBuilder {
             return Change(address: address, action: .create, impact: .none,
                           reasons: ["new VM: \(spec.cpus) vCPU\(spec.cpus == 1 ? "" : "s"), \(spec.memory), \(spec.kernel == nil ? "default guest" : "own kernel"); \(power)"])
         }
-        var diffs = VMDiff.diffs(from: current.spec, to: spec)
-        var reasons = diffs.compactMap { reason(for: $0) }
-        var specImpact = diffs.map(\.impact).max() ?? .none
-        for nic in spec.networks where replacedNetworks.contains(nic.network) {
-            reasons.append("network '\(nic.network)' is replaced, so the VM restarts")
-            specImpact = max(specImpact, .restart)
-        }
-        for disk in spec.disks where grownVolumes.contains(disk.volume) {
-            reasons.append("volume '\(disk.volume)' grows, so the VM restarts to see it")
-            specImpact = max(specImpact, .restart)
-        }
+        var diffs = VMDiff.diffs(from: current.spec, to: spec, runningOn: current.backend)
         let isUp = current.state.holdsResources
         let state = PowerIntent.describe(current)
         let strategy = "runStrategy \(spec.runStrategy.rawValue)"
-        if specImpact == .recreate {
+        var reasons = diffs.compactMap { reason(for: $0) }
+        if diffs.contains(where: { $0.impact == .recreate }) {
             reasons.append(willRun ? "the new VM is started" : "the new VM is left stopped (\(strategy))")
             return Change(address: address, action: .replace, impact: .recreate, reasons: reasons, diffs: diffs)
         }
-        if current.state == .panicked, willRun {
-            if specImpact == .restart {
+        // Another resource's change restarts a VM only when it runs now and keeps running.
+        for nic in spec.networks where replacedNetworks.contains(nic.network) {
+            reasons.append("network '\(nic.network)' is replaced, so the VM restarts")
+        }
+        for disk in spec.disks where grownVolumes.contains(disk.volume) {
+            reasons.append("volume '\(disk.volume)' grows, so the VM restarts to see it")
+        }
+        let needsRestart = !reasons.isEmpty
+        if PowerIntent.resets(spec.runStrategy, observed: current.state) {
+            if needsRestart {
                 return Change(address: address, action: .restart, impact: .restart, reasons: ["\(state)"] + reasons, diffs: diffs)
             }
-            return Change(address: address, action: .reset, impact: .restart, reasons: ["\(state); \(strategy) resets it"] + reasons, diffs: diffs)
+            return Change(address: address, action: .reset, impact: .restart, reasons: ["\(state); \(strategy) resets it"], diffs: diffs)
         }
+        // A VM that is down before or after the plan takes every change at its next start: no restart is needed.
+        let atNextStart = diffs.map { var d = $0; d.impact = .none; return d }
         switch (isUp, willRun) {
         case (true, false):
-            return Change(address: address, action: .stop, impact: .restart, reasons: ["\(state); \(strategy) stops it"] + reasons, diffs: diffs)
+            let later = diffs.isEmpty ? [] : ["the changes below take effect at its next start"]
+            return Change(address: address, action: .stop, impact: .restart, reasons: ["\(state); \(strategy) stops it"] + later, diffs: atNextStart)
         case (false, true):
-            return Change(address: address, action: .start, impact: .none, reasons: ["\(state); \(strategy) starts it"] + reasons, diffs: diffs)
-        case (true, true) where specImpact == .restart:
+            let with = diffs.isEmpty ? [] : ["it starts with the changes below"]
+            return Change(address: address, action: .start, impact: .none, reasons: ["\(state); \(strategy) starts it"] + with, diffs: atNextStart)
+        case (true, true) where needsRestart:
             return Change(address: address, action: .restart, impact: .restart, reasons: reasons, diffs: diffs)
         default:
             break
         }
         if diffs.isEmpty {
-            let note = current.state == .paused && willRun ? "paused; vmctl leaves a paused VM paused" : "matches the manifest"
+            let note = switch current.state {
+            case .paused where willRun: "paused; vmctl leaves a paused VM paused"
+            case .panicked: "\(state); \(strategy) leaves its power state to you"
+            default: "matches the manifest"
+            }
             return Change(address: address, action: .noop, impact: .none, reasons: [note])
         }
-        // Stopped VMs take any change at their next start; running ones take live changes now.
-        if !isUp { diffs = diffs.map { var d = $0; d.impact = .none; return d } }
-        let when = isUp ? "applied live" : "\(state): takes effect at the next start"
-        return Change(address: address, action: .update, impact: isUp ? .live : .none,
-                      reasons: [when] + reasons, diffs: diffs)
+        if isUp { return Change(address: address, action: .update, impact: .live, reasons: ["applied live"], diffs: diffs) }
+        return Change(address: address, action: .update, impact: .none,
+                      reasons: ["\(state): the changes below take effect at its next start"], diffs: atNextStart)
     }
 
     /// A sentence for the diffs that cost more than a live update.

@@ -2,7 +2,8 @@ import VMCtlModel
 
 /// Field-by-field differences between the spec a VM runs with and the one the manifest wants.
 enum VMDiff {
-    static func diffs(from old: VMSpec, to new: VMSpec) -> [FieldDiff] {
+    /// `runningOn` is the VMM the VM really runs on: naming that one explicitly does not move the VM.
+    static func diffs(from old: VMSpec, to new: VMSpec, runningOn backend: BackendKind? = nil) -> [FieldDiff] {
         var diffs: [FieldDiff] = []
         func add(_ field: String, _ before: String?, _ after: String?, rule: String? = nil) {
             guard before != after else { return }
@@ -10,7 +11,8 @@ enum VMDiff {
         }
         add("cpus", "\(old.cpus)", "\(new.cpus)")
         add("memory", old.memory.description, new.memory.description)
-        add("backend", old.backend.rawValue, new.backend.rawValue)
+        let sameVMM = backend.map { new.backend.rawValue == $0.rawValue } ?? false
+        add("backend", old.backend.rawValue, new.backend.rawValue, rule: sameVMM ? "backend (same VMM)" : nil)
         add("kernel.image", old.kernel?.image ?? "(default guest)", new.kernel?.image ?? "(default guest)", rule: "kernel")
         add("kernel.initrd", old.kernel?.initrd, new.kernel?.initrd, rule: "kernel")
         add("kernel.cmdline", old.kernel?.cmdline, new.kernel?.cmdline, rule: "kernel")
