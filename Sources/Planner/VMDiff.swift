@@ -15,12 +15,12 @@ enum VMDiff {
         add("backend", old.backend.rawValue, new.backend.rawValue, rule: sameVMM ? "backend (same VMM)" : nil)
         add("kernel.image", old.kernel?.image ?? "(default guest)", new.kernel?.image ?? "(default guest)", rule: "kernel")
         add("kernel.initrd", old.kernel?.initrd, new.kernel?.initrd, rule: "kernel")
-        add("kernel.cmdline", old.kernel?.cmdline, new.kernel?.cmdline, rule: "kernel")
+        add("kernel.cmdline", old.kernel?.cmdline.map(quoted), new.kernel?.cmdline.map(quoted), rule: "kernel")
         nicDiffs(old.networks, new.networks, into: &diffs)
         diskDiffs(old.disks, new.disks, into: &diffs)
         add("dependsOn", list(old.dependsOn), list(new.dependsOn))
         add("runStrategy", old.runStrategy.rawValue, new.runStrategy.rawValue)
-        add("readiness.consoleMarker", old.readiness.consoleMarker, new.readiness.consoleMarker, rule: "readiness")
+        add("readiness.consoleMarker", old.readiness.consoleMarker.map(quoted), new.readiness.consoleMarker.map(quoted), rule: "readiness")
         add("readiness.timeout", DurationParser.format(old.readiness.timeout), DurationParser.format(new.readiness.timeout), rule: "readiness")
         for key in Set(old.labels.keys).union(new.labels.keys).sorted() {
             add("labels.\(key)", old.labels[key], new.labels[key], rule: "labels")
@@ -61,6 +61,9 @@ enum VMDiff {
             }
         }
     }
+
+    /// Free text may hold spaces and arrows; quotes show where a value starts and ends.
+    static func quoted(_ text: String) -> String { "\"\(text)\"" }
 
     static func list(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
 }
