@@ -101,10 +101,8 @@ struct PlanBuilder {
         for (name, vm) in observed.vms.sorted(by: { $0.key < $1.key }) where !wanted.contains(name) {
             let address = ResourceAddress(.vm, name)
             if let definition = desired.vms[vm.definition], vm.spec.replicas != nil || definition.replicas != nil {
-                let before = vm.spec.replicas.map(String.init) ?? "none"
-                let after = definition.replicas.map(String.init) ?? "none"
                 changes.append(Change(address: address, action: .delete, impact: .destroy,
-                                      reasons: ["replicas of '\(vm.definition)' \(before) → \(after): this replica is removed"]))
+                                      reasons: [replicaRemoval(vm, now: definition)]))
             } else if options.prune {
                 changes.append(Change(address: address, action: .delete, impact: .destroy,
                                       reasons: ["not in the manifest; --prune deletes it (its volumes are kept)"]))
@@ -113,6 +111,18 @@ struct PlanBuilder {
                 runsAfter[name] = vm.state.holdsResources
             }
         }
+    }
+
+    /// Why an instance of a definition still in the manifest goes: fewer replicas, or instances renamed.
+    private func replicaRemoval(_ vm: ObservedVM, now definition: VMSpec) -> String {
+        let before = vm.spec.replicas.map(String.init) ?? "none"
+        let after = definition.replicas.map(String.init) ?? "none"
+        let change = "replicas of '\(vm.definition)' \(before) → \(after)"
+        guard vm.spec.replicas == nil || definition.replicas == nil else { return "\(change): this replica is removed" }
+        let names = definition.instanceNames
+        let shown = names.count > 3 ? "\(names[0]) … \(names[names.count - 1])" : names.joined(separator: ", ")
+        let renamed = names.isEmpty ? "it has no instances now" : "its VMs are now named \(shown)"
+        return "\(change): \(renamed), so \(vm.name) is deleted (its volumes are kept)"
     }
 
     private mutating func vmChange(_ instance: VMInstance, current: ObservedVM?) -> Change {
