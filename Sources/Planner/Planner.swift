@@ -24,7 +24,10 @@ struct PlanBuilder {
     /// Instance name → whether it runs once the plan is applied.
     var runsAfter: [String: Bool] = [:]
 
+    let instanceNames: Set<String>
+
     init(desired: Stack, observed: ObservedState, options: PlanOptions) {
+        self.instanceNames = Set(desired.instances.map(\.name))
         self.desired = desired
         self.observed = observed
         self.options = options
@@ -83,7 +86,12 @@ struct PlanBuilder {
         }
         for name in observed.volumes.keys.sorted() where desired.volumes[name] == nil {
             let address = ResourceAddress(.volume, name)
-            if options.pruneVolumes {
+            let users = observed.vms.filter { isKept($0.key, $0.value) && $0.value.spec.disks.contains { $0.volume == name } }
+            if options.pruneVolumes, !users.isEmpty {
+                // Deleting a disk under a VM that keeps running would lose data the user did not ask to lose.
+                let names = users.keys.sorted().map { "vm.\($0)" }.joined(separator: ", ")
+                kept.append(KeptResource(address: address, reason: "not in the manifest, but still used by \(names), which --prune would delete; kept with its data"))
+            } else if options.pruneVolumes {
                 changes.append(Change(address: address, action: .delete, impact: .dataLoss,
                                       reasons: ["not in the manifest; --prune-volumes deletes it and its data"]))
             } else {
@@ -123,6 +131,13 @@ struct PlanBuilder {
         let shown = names.count > 3 ? "\(names[0]) … \(names[names.count - 1])" : names.joined(separator: ", ")
         let renamed = names.isEmpty ? "it has no instances now" : "its VMs are now named \(shown)"
         return "\(change): \(renamed), so \(vm.name) is deleted (its volumes are kept)"
+    }
+
+    /// Observed VMs outside the manifest that stay because --prune was not given.
+    func isKept(_ name: String, _ vm: ObservedVM) -> Bool {
+        guard !options.prune, !instanceNames.contains(name) else { return false }
+        guard let definition = desired.vms[vm.definition] else { return true }
+        return vm.spec.replicas == nil && definition.replicas == nil
     }
 
     private mutating func vmChange(_ instance: VMInstance, current: ObservedVM?) -> Change {
