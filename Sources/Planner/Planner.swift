@@ -47,7 +47,7 @@ struct PlanBuilder {
             } else {
                 replacedNetworks.insert(name)
                 changes.append(Change(address: address, action: .replace, impact: .recreate,
-                                      reasons: diffs.map { "\($0.field) \($0.before ?? "none") → \($0.after ?? "none") replaces the network; attached VMs restart" },
+                                      reasons: ["\(diffs.map(\.field).joined(separator: ", ")) cannot change in place: the network is replaced, and running VMs attached to it restart"],
                                       diffs: diffs))
             }
         }
