@@ -27,19 +27,25 @@ enum CapacityCheck {
 
     /// Refuses a plan that would raise usage above the limit. A plan that lowers usage is allowed even when
     /// the host is still over budget afterwards, so a lowered budget can be reached step by step.
-    static func refusals(_ report: CapacityReport) -> [Refusal] {
+    /// `keptRunning` names VMs outside the manifest that keep running and count against the budget.
+    static func refusals(_ report: CapacityReport, keptRunning: [String] = []) -> [Refusal] {
         var refusals: [Refusal] = []
+        // Without this the user would hunt the manifest for usage that is not in it.
+        let one = keptRunning.count == 1
+        let kept = keptRunning.isEmpty ? ""
+            : "\(keptRunning.map { "vm.\($0)" }.joined(separator: ", ")) \(one ? "is" : "are") not in the manifest but "
+            + "\(one ? "keeps running and counts" : "keep running and count"): --prune deletes \(one ? "it" : "them"); or "
         let cpus = report.vcpus
         if cpus.after > cpus.limit, cpus.after > cpus.now {
             refusals.append(Refusal(address: nil,
                 message: "the stack would run \(whole(cpus.after)) vCPUs but may use \(whole(cpus.limit)) (now \(whole(cpus.now)))",
-                hint: "lower cpus or replicas, stop VMs with runStrategy: Halted, or raise host.cpus or host.overcommit.cpu"))
+                hint: kept + "lower cpus or replicas, stop VMs with runStrategy: Halted, or raise host.cpus or host.overcommit.cpu"))
         }
         let memory = report.memory
         if memory.after > memory.limit, memory.after > memory.now {
             refusals.append(Refusal(address: nil,
                 message: "the stack would use \(bytes(memory.after)) of memory but may use \(bytes(memory.limit)) (now \(bytes(memory.now)))",
-                hint: "lower memory or replicas, stop VMs with runStrategy: Halted, or raise host.memory or host.overcommit.memory"))
+                hint: kept + "lower memory or replicas, stop VMs with runStrategy: Halted, or raise host.memory or host.overcommit.memory"))
         }
         return refusals
     }
