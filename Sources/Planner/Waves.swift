@@ -5,6 +5,7 @@ import VMCtlModel
 /// Teardown (stops and deletes) comes first, dependents before their dependencies, VMs before the networks
 /// and volumes they used. Bring-up follows: networks and volumes before the VMs that use them, a VM after the
 /// VMs it depends on, and restarts or replaces of one definition's replicas one at a time (a rolling restart).
+/// A network or volume that a staying VM detaches from is deleted last, once the VM no longer uses it.
 enum Waves {
     static func assign(_ changes: [Change], desired: Stack, observed: ObservedState) -> [Change] {
         let active = changes.filter { $0.action != .noop }
@@ -25,15 +26,28 @@ enum Waves {
         }
         let offset = teardownWaves.values.max() ?? 0
         let instances = Dictionary(desired.instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Each rolling change waits for the one before it in its definition, skipping replicas that do not roll.
+        var previousRoll: [ResourceAddress: ResourceAddress] = [:]
+        var lastRoll: [String: ResourceAddress] = [:]
+        for change in bringUp.filter(isRolling).sorted(by: { (instances[$0.address.name]?.ordinal ?? 0) < (instances[$1.address.name]?.ordinal ?? 0) }) {
+            guard let instance = instances[change.address.name], instance.ordinal != nil else { continue }
+            previousRoll[change.address] = lastRoll[instance.definition]
+            lastRoll[instance.definition] = change.address
+        }
         let bringUpWaves = layer(bringUp) { change in
             bringUpPredecessors(of: change, instance: instances[change.address.name], desired: desired)
+                + (previousRoll[change.address].map { [$0] } ?? [])
         }
+
+        let detachWaves = afterDetach(teardown, bringUp: bringUp, bringUpWaves: bringUpWaves, offset: offset, observed: observed)
 
         var result: [Change] = []
         for change in changes {
             var change = change
             if change.action == .noop {
                 change.wave = 0
+            } else if let wave = detachWaves[change.address] {
+                change.wave = wave
             } else if let wave = teardownWaves[change.address] {
                 change.wave = wave
             } else {
@@ -41,10 +55,35 @@ enum Waves {
             }
             result.append(change)
         }
+        // Moving a delete after bring-up can empty a teardown wave; number the waves that remain 1, 2, 3, …
+        let used = Set(result.map(\.wave).filter { $0 > 0 }).sorted()
+        let compact = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0 + 1) })
+        for index in result.indices where result[index].wave > 0 { result[index].wave = compact[result[index].wave] ?? result[index].wave }
         return result.sorted { ($0.wave, $0.address) < ($1.wave, $1.address) }
     }
 
+    /// A network or volume that a staying VM still has attached is deleted only after that VM's restart or
+    /// replace has detached it: deleting it first would pull a NIC or a disk from under a running guest.
+    private static func afterDetach(_ teardown: [Change], bringUp: [Change], bringUpWaves: [ResourceAddress: Int],
+                                    offset: Int, observed: ObservedState) -> [ResourceAddress: Int] {
+        var waves: [ResourceAddress: Int] = [:]
+        for change in teardown where change.address.kind != .vm {
+            let name = change.address.name
+            let users = bringUp.filter { vm in
+                guard vm.address.kind == .vm, let spec = observed.vms[vm.address.name]?.spec else { return false }
+                return change.address.kind == .network
+                    ? spec.networks.contains { $0.network == name } : spec.disks.contains { $0.volume == name }
+            }
+            guard let last = users.compactMap({ bringUpWaves[$0.address] }).max() else { continue }
+            waves[change.address] = offset + last + 1
+        }
+        return waves
+    }
+
     static func isTeardown(_ change: Change) -> Bool { change.action == .delete || change.action == .stop }
+
+    /// Changes that take a replica down and bring it back: one replica at a time keeps the rest serving.
+    static func isRolling(_ change: Change) -> Bool { change.address.kind == .vm && [.restart, .replace, .reset].contains(change.action) }
 
     /// Candidates only: `layer` ignores addresses that have no change in this phase.
     private static func bringUpPredecessors(of change: Change, instance: VMInstance?, desired: Stack) -> [ResourceAddress] {
@@ -55,9 +94,6 @@ enum Waves {
         for target in instance.spec.dependsOn {
             guard let definition = desired.vms[target] else { continue }
             predecessors += definition.instanceNames.map { ResourceAddress(.vm, $0) }
-        }
-        if let ordinal = instance.ordinal, ordinal > 0, [.restart, .replace, .reset].contains(change.action) {
-            predecessors.append(ResourceAddress(.vm, "\(instance.definition)-\(ordinal - 1)"))
         }
         return predecessors
     }
