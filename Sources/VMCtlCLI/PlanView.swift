@@ -34,7 +34,14 @@ struct PlanView {
     func render(_ plan: Plan) -> String {
         var out = ""
         let active = plan.changes.filter { $0.action != .noop }
-        if active.isEmpty {
+        if active.isEmpty && !plan.refusals.isEmpty {
+            // Something differs, but only in ways vmctl refuses to change: "matches the manifest" would be false.
+            out += "No changes can be planned: the plan is refused (see the errors below).\n"
+        } else if active.isEmpty && !plan.kept.isEmpty {
+            // Resources outside the manifest still exist; "matches" alone would hide them.
+            let count = plan.kept.count
+            out += "No changes. Stack \"\(plan.stack)\" matches the manifest; \(count) resource\(count == 1 ? "" : "s") not in it \(count == 1 ? "is" : "are") kept.\n"
+        } else if active.isEmpty {
             out += "No changes. Stack \"\(plan.stack)\" matches the manifest.\n"
         } else {
             let waves = plan.waves.count
@@ -53,7 +60,7 @@ struct PlanView {
             for kept in plan.kept { out += "  \(kept.address): \(kept.reason)\n" }
         }
         out += "\n" + capacityLine(plan.capacity) + "\n"
-        if !active.isEmpty || !plan.refusals.isEmpty { out += summary(plan) + "\n" }
+        if !active.isEmpty { out += summary(plan) + "\n" }
         return out
     }
 
@@ -80,9 +87,11 @@ struct PlanView {
     func capacityLine(_ capacity: CapacityReport) -> String {
         func number(_ value: Double) -> String { value == value.rounded() ? "\(Int(value))" : "\(value)" }
         func bytes(_ value: Double) -> String { ByteSize(bytes: UInt64(max(0, value))).approximate }
+        // A plan may lower usage and still end over the limit (it is not refused); say so rather than let it pass unseen.
+        func over(_ use: CapacityUse) -> String { use.after > use.limit ? " (over the limit)" : "" }
         let cpus = capacity.vcpus, memory = capacity.memory
-        return "Capacity: vCPUs \(number(cpus.now)) → \(number(cpus.after)) of \(number(cpus.limit)); "
-            + "memory \(bytes(memory.now)) → \(bytes(memory.after)) of \(bytes(memory.limit))"
+        return "Capacity: vCPUs \(number(cpus.now)) → \(number(cpus.after)) of \(number(cpus.limit))\(over(cpus)); "
+            + "memory \(bytes(memory.now)) → \(bytes(memory.after)) of \(bytes(memory.limit))\(over(memory))"
     }
 
     /// `Plan: 2 to create, 1 to restart, 0 to delete.` Create and delete always; the rest when present.
