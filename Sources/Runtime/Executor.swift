@@ -160,7 +160,11 @@ public final class Executor: @unchecked Sendable {
         switch change.action {
         case .create, .replace:
             guard let instance else { return "" }
-            if change.action == .replace { try runtime.destroy(name) }
+            if change.action == .replace {
+                // Graceful first: the guest flushes its disks before its VM is recreated.
+                try runtime.stop(name, timeout: options.stopTimeout)
+                try runtime.destroy(name)
+            }
             if PowerIntent.shouldRun(instance.spec.runStrategy, observed: change.action == .create ? nil : observed?.state) {
                 try runtime.start(name, spec: instance.spec, cancelled: cancelled)
                 return "running"
@@ -188,8 +192,9 @@ public final class Executor: @unchecked Sendable {
             try runtime.update(name, spec: instance.spec)
             return "updated"
         case .delete:
+            let outcome = try runtime.stop(name, timeout: options.stopTimeout)
             try runtime.destroy(name)
-            return "deleted"
+            return "deleted (stop \(outcome.rawValue))"
         case .noop:
             return ""
         }

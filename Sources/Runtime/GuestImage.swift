@@ -5,10 +5,10 @@ public struct GuestImage: Sendable {
     /// Printed on the console when the guest is up.
     public var readinessMarker: String
     /// Kernel parameters the guest's init understands, built per VM.
-    public var cmdline: @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) -> String
+    public var cmdline: @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) throws -> String
 
     public init(kernel: String, initrd: String, readinessMarker: String,
-                cmdline: @escaping @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) -> String) {
+                cmdline: @escaping @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) throws -> String) {
         self.kernel = kernel
         self.initrd = initrd
         self.readinessMarker = readinessMarker

@@ -104,7 +104,7 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         }
         let guest = try guests.defaultGuest()
         return VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: guest.kernel, initrd: guest.initrd,
-                        cmdline: guest.cmdline(name, mounts), disks: disks,
+                        cmdline: try guest.cmdline(name, mounts), disks: disks,
                         readinessMarker: spec.readiness.consoleMarker ?? guest.readinessMarker)
     }
 }

@@ -7,7 +7,9 @@ public struct VMCtlCommand: ParsableCommand {
         commandName: "vmctl",
         abstract: "Declarative VMs: describe a stack in YAML, and vmctl makes the host match.",
         version: version,
-        subcommands: [ValidateCommand.self, PlanCommand.self, SchemaCommand.self])
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self,
+                      StartCommand.self, StopCommand.self, RestartCommand.self, ResetCommand.self, PauseCommand.self,
+                      ResumeCommand.self, DestroyCommand.self, LogsCommand.self, ConsoleCommand.self, SchemaCommand.self, GuestCommand.self])
 
     public init() {}
 }

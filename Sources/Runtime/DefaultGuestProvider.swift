@@ -1,0 +1,24 @@
+import Foundation
+
+/// Supplies the default guest from `<state-dir>/guest`, building it on first use (cached by content hash).
+public final class DefaultGuestProvider: GuestProvider, @unchecked Sendable {
+    let cacheDirectory: String
+    private let lock = NSLock()
+    private var built: GuestImage?
+
+    public init(stateDirectory: StateDirectory) {
+        cacheDirectory = stateDirectory.path + "/guest"
+    }
+
+    public func defaultGuest() throws -> GuestImage {
+        try lock.withLock {
+            if let built { return built }
+            let guest = try GuestBuilder.build(cacheDirectory: cacheDirectory).guest
+            let image = GuestImage(kernel: guest.kernel, initrd: guest.initrd, readinessMarker: guest.readinessMarker) { hostname, mounts in
+                try guest.cmdline(hostname: hostname, mounts: mounts.map { GuestMount(device: $0.device, mountPoint: $0.mountPoint, readOnly: $0.readOnly) })
+            }
+            built = image
+            return image
+        }
+    }
+}

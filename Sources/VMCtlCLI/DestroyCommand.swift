@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Planner
+import Runtime
+import VMCtlModel
+
+struct DestroyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "destroy",
+        abstract: "Remove a stack's VMs, their processes and runtime files; volumes only with --volumes.",
+        discussion: "Shows what will be removed and asks on a terminal, like apply.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var selection: StackSelection
+    @OptionGroup var locking: LockOptions
+
+    @Flag(help: "Apply without asking for confirmation.")
+    var autoApprove = false
+
+    @Flag(help: "Also delete the stack's volumes and their data.")
+    var volumes = false
+
+    @Argument(help: ArgumentHelp("Manifests naming the stack (or use --stack).", valueName: "path"))
+    var paths: [String] = []
+
+    func run() throws {
+        let context = RuntimeContext(global)
+        let name = try paths.isEmpty ? context.chooseStack(selection.stack) : StackLoading.requireStack(paths).name
+        let runtime = context.runtime(for: name)
+        let lock = try context.lock(runtime, command: "vmctl destroy", timeout: locking.lockTimeout)
+        defer { withExtendedLifetime(lock) {} }
+        let observed: ObservedState
+        do { observed = try runtime.observe() } catch {
+            Console.err("vmctl: error: \(error)\n")
+            throw ExitCode(1)
+        }
+        // Destroying is applying an empty stack with pruning: the planner orders the teardown.
+        let host = HostProbe.facts()
+        let empty = Stack(name: name, host: HostBudget(cpus: host.cpus, memory: host.memory))
+        let plan = Planner.plan(desired: empty, observed: observed, options: PlanOptions(prune: true, pruneVolumes: volumes))
+        let style = Style.forStandardOutput()
+        Console.out(PlanView(style: style).render(plan))
+        if plan.hasChanges {
+            let env = ProcessInfo.processInfo.environment
+            if !(autoApprove || env["CI"] == "true" || isatty(STDIN_FILENO) != 1) {
+                Console.out("\nDestroy these resources? Only 'yes' is accepted: ")
+                guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+                    Console.err("Destroy cancelled; nothing was changed.\n")
+                    throw ExitCode(1)
+                }
+            }
+            let executor = Executor(runtime: runtime, options: ApplyOptions(), events: ApplyProgress(style: style, quiet: false))
+            let report = executor.apply(plan, desired: empty, observed: observed)
+            if report.failures > 0 { throw ExitCode(1) }
+        }
+        try removeLeftovers(runtime, keepVolumes: !volumes)
+        Console.out("Destroyed stack \(name)\(volumes ? "" : "; volumes kept (--volumes deletes them)").\n")
+    }
+
+    /// Runtime files go; the stack folder stays only while it holds volumes.
+    private func removeLeftovers(_ runtime: StackRuntime, keepVolumes: Bool) throws {
+        let manager = FileManager.default
+        for path in [runtime.paths.vms, runtime.paths.networks, runtime.paths.lockHolder] where manager.fileExists(atPath: path) {
+            try manager.removeItem(atPath: path)
+        }
+        let volumes = (try? manager.contentsOfDirectory(atPath: runtime.paths.volumes)) ?? []
+        if !keepVolumes || volumes.isEmpty {
+            if manager.fileExists(atPath: runtime.paths.volumes) { try manager.removeItem(atPath: runtime.paths.volumes) }
+            try manager.removeItem(atPath: runtime.paths.root)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Runtime
+
+/// Builds the runtime for a stack from the global options, and picks the stack when none is named.
+struct RuntimeContext {
+    let stateDirectory: StateDirectory
+
+    init(_ global: GlobalOptions) {
+        stateDirectory = StateDirectory.resolve(flag: global.stateDir, env: ProcessInfo.processInfo.environment)
+    }
+
+    func runtime(for stack: String) -> StackRuntime {
+        StackRuntime(stateDirectory: stateDirectory, stack: stack, guests: DefaultGuestProvider(stateDirectory: stateDirectory))
+    }
+
+    /// Stacks with state on this host.
+    func stacks() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: stateDirectory.path + "/stacks")) ?? []).sorted()
+    }
+
+    /// The named stack, or the only one there is.
+    func chooseStack(_ named: String?) throws -> String {
+        if let named { return named }
+        let stacks = stacks()
+        if stacks.count == 1 { return stacks[0] }
+        if stacks.isEmpty { throw UsageError(message: "no stacks in \(stateDirectory.path); name one with --stack or give a manifest") }
+        throw UsageError(message: "several stacks exist (\(stacks.joined(separator: ", "))); name one with --stack")
+    }
+
+    func lock(_ runtime: StackRuntime, command: String, timeout: Duration) throws -> StackLock {
+        do {
+            return try StackLock(paths: runtime.paths, stack: runtime.stack, command: command, timeout: timeout)
+        } catch let error as RuntimeError {
+            Console.err("vmctl: error: \(error)\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension Duration: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        if argument == "0" { self = .zero; return }
+        guard case .success(let duration) = VMCtlModelDuration.parse(argument) else { return nil }
+        self = duration
+    }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Manifest
+import Planner
+import Runtime
+import VMCtlModel
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the VMs of a stack as they really are, read live from their processes.",
+        discussion: "With manifests, VMs whose running spec differs from them are marked as drifted (*) and VMs the manifest lacks are listed. Without, --stack names the stack (default: the only one).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var format: OutputOptions
+    @OptionGroup var selection: StackSelection
+
+    @Argument(help: ArgumentHelp("Manifest files or folders, to show drift against.", valueName: "path"))
+    var paths: [String] = []
+
+    func run() throws {
+        let desired = paths.isEmpty ? nil : try StackLoading.requireStack(paths)
+        let context = RuntimeContext(global)
+        let name = try desired?.name ?? context.chooseStack(selection.stack)
+        let runtime = context.runtime(for: name)
+        let report: StatusReport
+        do { report = try StatusReport.read(runtime, desired: desired) } catch {
+            Console.err("vmctl: error: \(error)\n")
+            throw ExitCode(1)
+        }
+        switch format.output {
+        case .json: Console.out(PlanJSON.encode(report))
+        case .human: Console.out(report.table(style: .forStandardOutput()))
+        }
+    }
+}
+
+/// What `vmctl status` shows (schemas/status.v1.json).
+struct StatusReport: Encodable {
+    struct VM: Encodable {
+        var name: String
+        var state: String
+        var backend: String
+        var backendReason: String
+        var cpus: Int
+        var memoryBytes: UInt64
+        var uptimeSeconds: Double?
+        var pid: Int32?
+        var exitStatus: Int?
+        var signal: Int?
+        var residentBytes: UInt64?
+        var lastStop: String?
+        /// nil without a manifest; true when the running spec differs from it or the manifest lacks the VM.
+        var drift: Bool?
+        var inManifest: Bool?
+    }
+
+    var formatVersion = 1
+    var stack: String
+    var vms: [VM]
+    var networks: [String]
+    var volumes: [String: UInt64]
+
+    static func read(_ runtime: StackRuntime, desired: Stack?) throws -> StatusReport {
+        let records = try runtime.records()
+        let instances = desired.map { Dictionary($0.instances.map { ($0.name, $0.spec) }, uniquingKeysWith: { a, _ in a }) }
+        let now = Date().timeIntervalSince1970
+        var vms: [VM] = []
+        for (name, record) in records.sorted(by: { $0.key < $1.key }) {
+            let status = runtime.inspect(record)
+            let wanted = instances?[name]
+            let drift = instances.map { _ in wanted.map { VMDriftCheck.differs(record.spec, $0) } ?? true }
+            vms.append(VM(name: name, state: status.state.rawValue, backend: record.backend.rawValue, backendReason: record.backendReason,
+                          cpus: record.spec.cpus, memoryBytes: record.spec.memory.bytes,
+                          uptimeSeconds: status.state.holdsResources ? record.launchedAt.map { max(0, now - $0) } : nil,
+                          pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, residentBytes: status.residentBytes,
+                          lastStop: record.lastStop, drift: drift, inManifest: instances.map { $0[name] != nil }))
+        }
+        if let instances {
+            for name in instances.keys.sorted() where records[name] == nil {
+                vms.append(VM(name: name, state: "absent", backend: "-", backendReason: "not created yet", cpus: instances[name]?.cpus ?? 0,
+                              memoryBytes: instances[name]?.memory.bytes ?? 0, drift: true, inManifest: true))
+            }
+        }
+        let observed = try runtime.observe()
+        return StatusReport(stack: runtime.stack, vms: vms, networks: observed.networks.keys.sorted(),
+                            volumes: observed.volumes.mapValues(\.size.bytes))
+    }
+
+    func table(style: Style) -> String {
+        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"]]
+        for vm in vms {
+            var state = vm.state
+            if let signal = vm.signal { state += " (signal \(signal))" } else if let code = vm.exitStatus { state += " (exit \(code))" }
+            rows.append([(vm.drift == true ? "*" : "") + vm.name, state, vm.backend, "\(vm.cpus)",
+                         ByteSize(bytes: vm.memoryBytes).description, vm.uptimeSeconds.map(Self.uptime) ?? "-", vm.pid.map(String.init) ?? "-"])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var out = "Stack \(stack)\n"
+        for (index, row) in rows.enumerated() {
+            let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+            out += (index == 0 ? style.bold(line) : line) + "\n"
+        }
+        if vms.isEmpty { out += "(no VMs)\n" }
+        if vms.contains(where: { $0.drift == true }) { out += "* differs from the manifest: vmctl plan shows how\n" }
+        return out
+    }
+
+    static func uptime(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        return "\(s / 3600)h\(s % 3600 / 60)m"
+    }
+}
+
+enum VMDriftCheck {
+    /// Any field difference, ignoring the definition-level `replicas` and `name`.
+    static func differs(_ running: VMSpec, _ wanted: VMSpec) -> Bool {
+        var a = running, b = wanted
+        a.replicas = nil; b.replicas = nil
+        a.name = ""; b.name = ""
+        return a != b
+    }
+}
