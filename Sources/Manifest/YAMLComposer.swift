@@ -17,13 +17,16 @@ struct YAMLComposer {
     /// Every document of the stream; a syntax error ends the stream with a diagnostic.
     func documents() -> (documents: [YAMLNode], diagnostic: Diagnostic?) {
         var documents: [YAMLNode] = []
+        // Yams hashes mapping keys with aliases resolved; bound what aliases expand to before it resolves any.
+        let verdict = AliasPreScan(file: file, text: text, budget: Self.aliasExpansionBudget).run()
         do {
             let parser = try Parser(yaml: text, encoding: .utf8)
             var budget = Budget()
-            while let root = try parser.nextRoot() {
-                documents.append(try convert(root, budget: &budget, depth: 0))
+            var trail = PathTrail()
+            while documents.count < verdict.safeDocuments, let root = try parser.nextRoot() {
+                documents.append(try convert(root, budget: &budget, depth: 0, trail: &trail))
             }
-            return (documents, nil)
+            return (documents, verdict.diagnostic)
         } catch let Failure.diagnostic(diagnostic) {
             return (documents, diagnostic)
         } catch let error as YamlError {
@@ -38,15 +41,22 @@ struct YAMLComposer {
         var aliasNodes = 0
     }
 
+    static func aliasBudgetDiagnostic(at location: SourceLocation, path: String) -> Diagnostic {
+        Diagnostic(at: location, path: path, "aliases expand to more than \(aliasExpansionBudget) nodes",
+                   hint: "this looks like an alias bomb; write the values out or use fewer nested aliases")
+    }
+
     private func location(_ mark: Mark?) -> SourceLocation {
         SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    /// `expanding` is true below an alias use: every node there counts against the budget.
-    private func convert(_ node: Node, budget: inout Budget, depth: Int, expanding: Bool = false) throws -> YAMLNode {
+    /// `expanding` is true below an alias use: every node there counts against the budget. `trail` is the node's
+    /// path in the document (`vms.api.cpus`), for diagnostics.
+    private func convert(_ node: Node, budget: inout Budget, depth: Int, expanding: Bool = false, trail: inout PathTrail) throws -> YAMLNode {
         let here = location(node.mark)
         guard depth < Self.maxDepth else {
-            throw Failure.diagnostic(Diagnostic(at: here, path: "", "YAML nesting deeper than \(Self.maxDepth) levels"))
+            throw Failure.diagnostic(Diagnostic(at: here, path: trail.rendered, "YAML nesting deeper than \(Self.maxDepth) levels",
+                                                hint: "vmctl manifests need a few levels; this input is not a manifest"))
         }
         var expanding = expanding
         if let anchor = node.anchorObject {
@@ -56,28 +66,29 @@ struct YAMLComposer {
         if expanding {
             budget.aliasNodes += 1
             if budget.aliasNodes > Self.aliasExpansionBudget {
-                throw Failure.diagnostic(Diagnostic(
-                    at: here, path: "",
-                    "aliases expand to more than \(Self.aliasExpansionBudget) nodes",
-                    hint: "this looks like an alias bomb; write the values out or use fewer nested aliases"))
+                throw Failure.diagnostic(Self.aliasBudgetDiagnostic(at: here, path: trail.rendered))
             }
         }
         switch node {
         case .scalar(let scalar):
-            return YAMLNode(content: .scalar(scalar.string, plain: try isPlain(scalar, at: here)), location: here)
+            return YAMLNode(content: .scalar(scalar.string, plain: try isPlain(scalar, at: Place(location: here, path: trail.rendered))), location: here)
         case .sequence(let sequence):
             var items: [YAMLNode] = []
             items.reserveCapacity(sequence.count)
-            for item in sequence {
-                items.append(try convert(item, budget: &budget, depth: depth + 1, expanding: expanding))
+            for (index, item) in sequence.enumerated() {
+                trail.push(.index(index))
+                defer { trail.pop() }
+                items.append(try convert(item, budget: &budget, depth: depth + 1, expanding: expanding, trail: &trail))
             }
             return YAMLNode(content: .sequence(items), location: here)
         case .mapping(let mapping):
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
             var merges: [YAMLNode] = []
             for (key, value) in mapping {
-                let convertedKey = try convert(key, budget: &budget, depth: depth + 1, expanding: expanding)
-                let convertedValue = try convert(value, budget: &budget, depth: depth + 1, expanding: expanding)
+                if let name = key.scalar?.string { trail.push(.key(name)) }
+                defer { if key.scalar != nil { trail.pop() } }
+                let convertedKey = try convert(key, budget: &budget, depth: depth + 1, expanding: expanding, trail: &trail)
+                let convertedValue = try convert(value, budget: &budget, depth: depth + 1, expanding: expanding, trail: &trail)
                 if case .scalar("<<", plain: true) = convertedKey.content {
                     merges.append(convertedValue)
                 } else {
@@ -114,7 +125,7 @@ struct YAMLComposer {
         }
     }
 
-    private func isPlain(_ scalar: Node.Scalar, at here: SourceLocation) throws -> Bool {
+    private func isPlain(_ scalar: Node.Scalar, at here: Place) throws -> Bool {
         let tag = scalar.tag.rawValue
         switch tag {
         case "", "?", "!":
@@ -128,11 +139,11 @@ struct YAMLComposer {
         case "tag:yaml.org,2002:merge", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value":
             return true
         default:
-            throw Failure.diagnostic(Diagnostic(at: here, path: "", "the YAML tag \(tag) is not supported", hint: "remove the tag; vmctl reads plain values"))
+            throw Failure.diagnostic(Diagnostic(at: here.location, path: here.path, "the YAML tag \(tag) is not supported", hint: "remove the tag; vmctl reads plain values"))
         }
     }
 
-    private func diagnostic(for error: YamlError) -> Diagnostic {
+    func diagnostic(for error: YamlError) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
