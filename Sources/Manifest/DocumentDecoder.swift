@@ -14,6 +14,8 @@ struct StackParts {
         var memory: Located<ByteSize>?
         var cpuOvercommit: Located<Double>?
         var memoryOvercommit: Located<Double>?
+        /// A field of host was reported: capacity is not checked against a guess.
+        var hasErrors = false
     }
 
     struct StackDocument {
@@ -43,19 +45,26 @@ extension ValueDecoder {
     static let resourceFields = ["apiVersion", "kind", "metadata", "spec"]
     static let hostFields = ["cpus", "memory", "overcommit"]
     static let overcommitFields = ["cpu", "memory"]
+    static let specHint: [DocumentKind: String] = [
+        .virtualMachine: "spec holds the fields of a vms entry; spec: {} is a VM with every default",
+        .network: "spec holds the fields of a networks entry, e.g. spec: {subnet: 10.10.0.0/24}",
+        .volume: "spec holds the fields of a volumes entry, e.g. spec: {size: 1GiB}",
+    ]
 
     func document(_ root: YAMLNode, into parts: inout StackParts) {
         let rootPlace = Place(location: root.location, path: "")
+        // A document that cannot be read as any kind may have been meant as the Stack: `incomplete` keeps
+        // "no Stack document found" from following its own diagnostic.
         guard case .mapping(let pairs) = root.content else {
             sink.error(rootPlace, "a document must be a mapping with apiVersion, kind and metadata, found \(root.typeDescription)")
+            parts.incomplete = true
             return
         }
-        let keys = pairs.compactMap(\.key.scalarText)
         guard let kind = kind(of: pairs, at: rootPlace) else {
             // Still check the envelope, so one run reports an apiVersion problem too.
             _ = MappingReader(root, path: "", what: "the document", allowed: Self.stackFields + ["spec"], sink: sink)
                 .map { apiVersion($0) }
-            _ = keys
+            parts.incomplete = true
             return
         }
         let allowed = kind == .stack ? Self.stackFields : Self.resourceFields
@@ -65,33 +74,38 @@ extension ValueDecoder {
         switch kind {
         case .stack:
             var document = StackParts.StackDocument(name: name, root: rootPlace)
-            if let (node, path) = reader.value("host") { document.host = host(node, path) }
+            if let (node, path) = reader.value("host") {
+                document.host = host(node, path)
+                // Capacity problems point at the `host:` key, not at its first field.
+                if let key = reader.keyPlace("host") { document.host?.place = key }
+            }
             parts.stacks.append(document)
             if let (node, path) = reader.value("networks") {
                 for entry in entries(node, path) ?? [] {
-                    declareNetwork(entry.key, keyPlace: entry.keyPlace, node: entry.node, path: entry.path, into: &parts)
+                    declareNetwork(entry.key, keyPlace: entry.keyPlace, node: entry.node, path: entry.path, owner: entry.keyPlace.location, into: &parts)
                 }
             }
             if let (node, path) = reader.value("volumes") {
                 for entry in entries(node, path) ?? [] {
-                    declareVolume(entry.key, keyPlace: entry.keyPlace, node: entry.node, path: entry.path, into: &parts)
+                    declareVolume(entry.key, keyPlace: entry.keyPlace, node: entry.node, path: entry.path, owner: entry.keyPlace.location, into: &parts)
                 }
             }
             if let (node, path) = reader.value("vms") {
                 for entry in entries(node, path) ?? [] {
-                    declareVM(entry.key, keyPlace: entry.keyPlace, node: entry.node, path: entry.path, into: &parts)
+                    declareVM(entry.key, keyPlace: entry.keyPlace, node: entry.node, path: entry.path, owner: entry.keyPlace.location, into: &parts)
                 }
             }
         case .virtualMachine, .network, .volume:
-            let spec = reader.required("spec", what: "a \(kind.rawValue) document", sink: sink)
+            let spec = reader.required("spec", what: "a \(kind.rawValue) document", sink: sink, hint: Self.specHint[kind])
             guard let name, let (node, path) = spec else {
                 if kind == .virtualMachine { parts.incomplete = true }
                 return
             }
+            let owner = reader.keyPlace("spec")?.location ?? node.location
             switch kind {
-            case .network: declareNetwork(name.value, keyPlace: name.place, node: node, path: path, into: &parts)
-            case .volume: declareVolume(name.value, keyPlace: name.place, node: node, path: path, into: &parts)
-            default: declareVM(name.value, keyPlace: name.place, node: node, path: path, into: &parts)
+            case .network: declareNetwork(name.value, keyPlace: name.place, node: node, path: path, owner: owner, into: &parts)
+            case .volume: declareVolume(name.value, keyPlace: name.place, node: node, path: path, owner: owner, into: &parts)
+            default: declareVM(name.value, keyPlace: name.place, node: node, path: path, owner: owner, into: &parts)
             }
         }
     }
@@ -124,14 +138,17 @@ extension ValueDecoder {
 
     private func metadataName(_ reader: MappingReader, kind: DocumentKind) -> Located<String>? {
         guard let (node, path) = reader.required("metadata", what: "a \(kind.rawValue) document", sink: sink, hint: "add metadata: {name: …}"),
-              let metadata = MappingReader(node, path: path, what: "metadata", allowed: ["name"], sink: sink),
+              let metadata = MappingReader(node, path: path, what: "metadata", allowed: ["name"], sink: sink, owner: reader.keyPlace("metadata")?.location),
               let (nameNode, namePath) = metadata.required("name", what: "metadata", sink: sink) else { return nil }
         let what = kind == .stack ? "stack" : kind == .virtualMachine ? "VM" : kind.rawValue.lowercased()
         return name(nameNode, namePath, what: what)
     }
 
     private func host(_ node: YAMLNode, _ path: String) -> StackParts.HostDraft? {
-        guard let reader = MappingReader(node, path: path, what: "host", allowed: Self.hostFields, sink: sink) else { return nil }
+        let before = sink.diagnostics.count
+        guard let reader = MappingReader(node, path: path, what: "host", allowed: Self.hostFields, sink: sink) else {
+            return StackParts.HostDraft(place: place(node, path), hasErrors: true)
+        }
         var draft = StackParts.HostDraft(place: reader.place)
         draft.cpus = reader.value("cpus").flatMap { int($0.node, $0.path, range: 1...4096) }
         draft.memory = reader.value("memory").flatMap { size($0.node, $0.path) }
@@ -141,25 +158,26 @@ extension ValueDecoder {
             draft.cpuOvercommit = overcommit.value("cpu").flatMap { number($0.node, $0.path, above: 0) }
             draft.memoryOvercommit = overcommit.value("memory").flatMap { number($0.node, $0.path, above: 0) }
         }
+        draft.hasErrors = sink.diagnostics.count > before
         return draft
     }
 
-    private func declareNetwork(_ key: String, keyPlace: Place, node: YAMLNode, path: String, into parts: inout StackParts) {
+    private func declareNetwork(_ key: String, keyPlace: Place, node: YAMLNode, path: String, owner: SourceLocation, into parts: inout StackParts) {
         guard let name = checkedName(key, place: keyPlace, what: "network") else { return }
-        parts.networks.append(.init(name: name, spec: network(node, path: path, name: name)))
+        parts.networks.append(.init(name: name, spec: network(node, path: path, name: name, owner: owner)))
     }
 
-    private func declareVolume(_ key: String, keyPlace: Place, node: YAMLNode, path: String, into parts: inout StackParts) {
+    private func declareVolume(_ key: String, keyPlace: Place, node: YAMLNode, path: String, owner: SourceLocation, into parts: inout StackParts) {
         guard let name = checkedName(key, place: keyPlace, what: "volume") else { return }
-        parts.volumes.append(.init(name: name, spec: volume(node, path: path, name: name)))
+        parts.volumes.append(.init(name: name, spec: volume(node, path: path, name: name, owner: owner)))
     }
 
-    private func declareVM(_ key: String, keyPlace: Place, node: YAMLNode, path: String, into parts: inout StackParts) {
+    private func declareVM(_ key: String, keyPlace: Place, node: YAMLNode, path: String, owner: SourceLocation, into parts: inout StackParts) {
         guard let name = checkedName(key, place: keyPlace, what: "VM") else {
             parts.incomplete = true
             return
         }
-        guard let (vm, complete) = vm(node, path: path, name: name) else {
+        guard let (vm, complete) = vm(node, path: path, name: name, owner: owner) else {
             parts.incomplete = true
             parts.vms.append(.init(name: name, spec: nil))
             return

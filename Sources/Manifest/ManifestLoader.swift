@@ -52,7 +52,8 @@ public enum ManifestLoader {
         if let bad = firstInvalidUTF8(bytes) {
             let (line, column) = TextPosition.lineAndColumn(in: Array(source.bytes), byteOffset: bad)
             sink.error(Place(location: SourceLocation(file: source.name, line: line, column: column), path: ""),
-                       "the file is not valid UTF-8 (byte \(bad))", hint: "save it as UTF-8")
+                       "the file is not valid UTF-8: byte 0x\(String(source.bytes[bad], radix: 16, uppercase: true)) at offset \(bad) cannot be decoded",
+                       hint: "save it as UTF-8")
             return nil
         }
         if let nul = bytes.firstIndex(of: 0) {

@@ -5,12 +5,16 @@ import VMCtlModel
 struct MappingReader {
     let node: YAMLNode
     let place: Place
+    /// Where the object is named (its key, e.g. `backend:`); missing fields are reported there.
+    let owner: SourceLocation
     private let fields: [String: (key: YAMLNode, value: YAMLNode)]
 
-    /// Nil (with a diagnostic) when `node` is not a mapping. `what` names the object in messages.
-    init?(_ node: YAMLNode, path: String, what: String, allowed: [String], sink: DiagnosticSink) {
+    /// Nil (with a diagnostic) when `node` is not a mapping. `what` names the object in messages. `owner` is where
+    /// the object is named; a block mapping starts at its first key, which is the wrong line for "missing field".
+    init?(_ node: YAMLNode, path: String, what: String, allowed: [String], sink: DiagnosticSink, owner: SourceLocation? = nil) {
         self.node = node
         self.place = Place(location: node.location, path: path)
+        self.owner = owner ?? node.location
         guard case .mapping(let pairs) = node.content else {
             sink.error(place, "\(what) must be a mapping, found \(node.typeDescription)")
             return nil
@@ -46,7 +50,7 @@ struct MappingReader {
     /// The value of a required field; reports it missing at the mapping's start.
     func required(_ key: String, what: String, sink: DiagnosticSink, hint: String? = nil) -> (node: YAMLNode, path: String)? {
         if let found = value(key) { return found }
-        sink.error(Place(location: node.location, path: place.child(key)), "\(what) is missing the required field '\(key)'", hint: hint)
+        sink.error(Place(location: owner, path: place.child(key)), "\(what) is missing the required field '\(key)'", hint: hint)
         return nil
     }
 }

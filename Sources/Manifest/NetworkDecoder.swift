@@ -4,9 +4,9 @@ extension ValueDecoder {
     static let networkFields = ["subnet", "mode", "gateway", "bridge"]
 
     /// Nil when the network cannot be used for cross-checks (no valid subnet); its name still counts as declared.
-    func network(_ node: YAMLNode, path: String, name: Located<String>) -> Sourced<NetworkSpec>? {
+    func network(_ node: YAMLNode, path: String, name: Located<String>, owner: SourceLocation) -> Sourced<NetworkSpec>? {
         let what = "network '\(name.value)'"
-        guard let reader = MappingReader(node, path: path, what: what, allowed: Self.networkFields, sink: sink) else { return nil }
+        guard let reader = MappingReader(node, path: path, what: what, allowed: Self.networkFields, sink: sink, owner: owner) else { return nil }
         var fields: [String: Place] = [:]
         var subnet: IPv4Subnet?
         if let (node, path) = reader.required("subnet", what: what, sink: sink, hint: "for example subnet: 10.10.0.0/24") {

@@ -21,7 +21,7 @@ struct StackAssembler {
         checkAddresses(vms: vms, networks: networks)
         checkDisks(vms: vms)
         checkCPUs(vms: vms)
-        if let budget, let stackDocument { checkCapacity(vms: vms, budget: budget, at: stackDocument.host?.place ?? stackDocument.root) }
+        if let budget, let stackDocument { checkCapacity(vms: vms, budget: budget, host: stackDocument.host, at: stackDocument.host?.place ?? stackDocument.root) }
 
         guard !sink.diagnostics.hasErrors, !parts.incomplete, let name = stackDocument?.name?.value, let budget else { return nil }
         return Stack(
@@ -59,13 +59,18 @@ struct StackAssembler {
         return byName
     }
 
+    /// Nil when `host` has errors: capacity checked against defaults would only add noise.
     private func hostBudget(_ draft: StackParts.HostDraft?) -> HostBudget? {
+        var valid = !(draft?.hasErrors ?? false)
         if let cpus = draft?.cpus, cpus.value > host.cpus {
             sink.error(cpus.place, "host.cpus is \(cpus.value) but this host has \(host.cpus) CPUs")
+            valid = false
         }
         if let memory = draft?.memory, memory.value > host.memory {
             sink.error(memory.place, "host.memory is \(memory.value) but this host has \(host.memory.approximate) of RAM")
+            valid = false
         }
+        guard valid else { return nil }
         let defaultMemory = ByteSize(bytes: UInt64(Double(host.memory.bytes) * HostBudget.defaultMemoryShare) / ByteSize.mib * ByteSize.mib)
         return HostBudget(
             cpus: draft?.cpus?.value ?? host.cpus,
@@ -118,7 +123,7 @@ struct StackAssembler {
                 if target == name {
                     sink.error(place, "VM '\(name)' depends on itself")
                 } else if vms[target] == nil {
-                    var hint = Suggestions.hint(for: target, in: vms.keys)
+                    var hint = Suggestions.hint(for: target, in: vms.keys) ?? "VMs of this stack: \(vms.keys.sorted().joined(separator: ", "))"
                     if let owner = instanceOwners[target], owner != target {
                         hint = "'\(target)' is a replica; depend on the VM '\(owner)' instead"
                     }
@@ -143,8 +148,9 @@ struct StackAssembler {
                 switch marks[next] {
                 case .visiting:
                     let start = stack.lastIndex(of: next) ?? 0
-                    let cycle = (stack[start...] + [next]).joined(separator: " → ")
-                    sink.error(spec?.place("dependsOn[\(index)]") ?? vms[name]!.name.place, "dependency cycle: \(cycle)",
+                    let cycle = (stack[start...] + [next]).joined(separator: " -> ")
+                    guard let place = spec?.place("dependsOn[\(index)]") else { continue }
+                    sink.error(place, "dependency cycle: \(cycle)",
                                hint: "remove one of these dependsOn entries")
                 case .done:
                     continue
@@ -189,10 +195,11 @@ struct StackAssembler {
                 }
                 if let ip = nic.ip {
                     let place = vm.place("networks[\(index)].ip")
-                    if let subnet = networks[nic.network]?.spec?.value.subnet {
+                    if let network = networks[nic.network]?.spec?.value {
+                        let subnet = network.subnet
                         if !subnet.contains(ip) {
                             sink.error(place, "\(ip) is outside the subnet \(subnet) of network '\(nic.network)'",
-                                       hint: "pick an address from \(subnet.firstHost) to \(subnet.lastHost)")
+                                       hint: Self.usableAddresses(of: network))
                             continue
                         }
                         if ip == subnet.network || ip == subnet.broadcast {
@@ -259,26 +266,14 @@ struct StackAssembler {
         }
     }
 
-    private func checkCapacity(vms: [String: StackParts.Declared<VMSpec>], budget: HostBudget, at place: Place) {
-        var vcpus = 0
-        var memory: UInt64 = 0
-        for entry in vms.values {
-            guard let vm = entry.spec?.value else { continue }
-            let count = vm.replicas ?? 1
-            vcpus += vm.cpus * count
-            memory += vm.memory.bytes * UInt64(count)
-        }
-        if Double(vcpus) > budget.vcpuLimit {
-            sink.error(place, "the stack needs \(vcpus) vCPUs but may use \(format(budget.vcpuLimit)) (host.cpus \(budget.cpus) × overcommit.cpu \(format(budget.cpuOvercommit)))",
-                       hint: "lower cpus or replicas, or raise host.cpus or host.overcommit.cpu")
-        }
-        if memory > budget.memoryLimit {
-            sink.error(place, "the stack needs \(ByteSize(bytes: memory).approximate) of memory but may use \(ByteSize(bytes: budget.memoryLimit).approximate) (host.memory \(budget.memory.approximate) × overcommit.memory \(format(budget.memoryOvercommit)))",
-                       hint: "lower memory or replicas, or raise host.memory or host.overcommit.memory")
-        }
-    }
-
-    private func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
+    /// "pick an address from 10.10.0.2 to 10.10.0.254": the host addresses a NIC may use, the gateway left out.
+    static func usableAddresses(of network: NetworkSpec) -> String {
+        var first = network.subnet.firstHost
+        var last = network.subnet.lastHost
+        if network.gateway == first { first = IPv4Address(first.value + 1) }
+        if network.gateway == last { last = IPv4Address(last.value - 1) }
+        if first == last { return "the only free address is \(first)" }
+        let gatewayInside = network.gateway > first && network.gateway < last
+        return "pick an address from \(first) to \(last)" + (gatewayInside ? " other than the gateway \(network.gateway)" : "")
     }
 }

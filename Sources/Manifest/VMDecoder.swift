@@ -9,10 +9,10 @@ extension ValueDecoder {
     static let readinessFields = ["consoleMarker", "timeout"]
 
     /// A VM with every field that decoded; the flag says whether anything failed (then it is not built into a stack).
-    func vm(_ node: YAMLNode, path: String, name: Located<String>) -> (vm: Sourced<VMSpec>, complete: Bool)? {
+    func vm(_ node: YAMLNode, path: String, name: Located<String>, owner: SourceLocation) -> (vm: Sourced<VMSpec>, complete: Bool)? {
         let what = "VM '\(name.value)'"
         let before = sink.diagnostics.count
-        guard let reader = MappingReader(node, path: path, what: what, allowed: Self.vmFields, sink: sink) else { return nil }
+        guard let reader = MappingReader(node, path: path, what: what, allowed: Self.vmFields, sink: sink, owner: owner) else { return nil }
         var spec = VMSpec(name: name.value)
         var fields: [String: Place] = [:]
         func note<T>(_ key: String, _ located: Located<T>?) -> T? {
@@ -40,7 +40,7 @@ extension ValueDecoder {
             spec.runStrategy = note("runStrategy", choice(node, path, RunStrategy.self)) ?? spec.runStrategy
         }
         if let (node, path) = reader.value("kernel") {
-            spec.kernel = kernel(node, path)
+            spec.kernel = kernel(node, path, owner: reader.keyPlace("kernel")?.location)
         }
         if let (node, path) = reader.value("readiness"), let readiness = readiness(node, path) {
             spec.readiness = readiness
@@ -48,36 +48,39 @@ extension ValueDecoder {
         if let (node, path) = reader.value("labels") {
             spec.labels = labels(node, path)
         }
+        // Field places are keyed by the index in spec.networks/disks, which skips items that failed to decode;
+        // each place keeps the path as written (`networks[1].ip`).
         if let (node, path) = reader.value("networks"), let items = list(node, path) {
-            for (index, item) in items.enumerated() {
-                let relative = "networks[\(index)]"
-                fields[relative] = place(item.node, item.path)
-                guard let nic = nic(item.node, item.path, relative: relative, fields: &fields) else { continue }
+            for item in items {
+                let relative = "networks[\(spec.networks.count)]"
+                var itemFields = [relative: place(item.node, item.path)]
+                guard let nic = nic(item.node, item.path, relative: relative, fields: &itemFields) else { continue }
+                fields.merge(itemFields) { $1 }
                 spec.networks.append(nic)
             }
         }
         if let (node, path) = reader.value("disks"), let items = list(node, path) {
-            for (index, item) in items.enumerated() {
-                let relative = "disks[\(index)]"
-                fields[relative] = place(item.node, item.path)
-                guard let disk = disk(item.node, item.path, relative: relative, fields: &fields) else { continue }
+            for item in items {
+                let relative = "disks[\(spec.disks.count)]"
+                var itemFields = [relative: place(item.node, item.path)]
+                guard let disk = disk(item.node, item.path, relative: relative, fields: &itemFields) else { continue }
+                fields.merge(itemFields) { $1 }
                 spec.disks.append(disk)
             }
         }
         if let (node, path) = reader.value("dependsOn"), let items = list(node, path) {
-            for (index, item) in items.enumerated() {
+            for item in items {
                 guard let target = string(item.node, item.path) else { continue }
                 fields["dependsOn[\(spec.dependsOn.count)]"] = target.place
                 spec.dependsOn.append(target.value)
-                _ = index
             }
         }
         let complete = sink.diagnostics.count == before
         return (Sourced(value: spec, place: name.place, fields: fields), complete)
     }
 
-    private func kernel(_ node: YAMLNode, _ path: String) -> KernelSpec? {
-        guard let reader = MappingReader(node, path: path, what: path, allowed: Self.kernelFields, sink: sink) else { return nil }
+    private func kernel(_ node: YAMLNode, _ path: String, owner: SourceLocation?) -> KernelSpec? {
+        guard let reader = MappingReader(node, path: path, what: path, allowed: Self.kernelFields, sink: sink, owner: owner) else { return nil }
         let image = reader.required("image", what: path, sink: sink, hint: "kernel.image is the path of a bzImage or vmlinux; omit kernel for the default guest")
             .flatMap { self.path($0.node, $0.path) }
         let initrd = reader.value("initrd").flatMap { self.path($0.node, $0.path) }
@@ -119,7 +122,8 @@ extension ValueDecoder {
         if let mountPoint {
             fields["\(relative).mountPoint"] = mountPoint.place
             if !mountPoint.value.hasPrefix("/") {
-                sink.error(mountPoint.place, "\(mountPoint.place.path) must be an absolute path, found '\(mountPoint.value.truncatedForMessage)'")
+                sink.error(mountPoint.place, "\(mountPoint.place.path) must be an absolute path, found '\(mountPoint.value.truncatedForMessage)'",
+                           hint: "start it with /, e.g. /\(mountPoint.value.truncatedForMessage)")
             }
         }
         if let volume { fields["\(relative).volume"] = volume.place }

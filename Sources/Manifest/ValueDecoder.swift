@@ -24,7 +24,7 @@ struct ValueDecoder {
         case .failure(.unterminated):
             sink.error(place(node, path), "unterminated ${ in \(path)", hint: "close it with '}', or write $$ for a literal $")
         case .failure(.badName(let name)):
-            sink.error(place(node, path), "'\(name.truncatedForMessage)' is not a valid environment variable name",
+            sink.error(place(node, path), "\(path): '\(name.truncatedForMessage)' is not a valid environment variable name",
                        hint: "names are letters, digits and '_', not starting with a digit; write $$ for a literal $")
         }
         return nil
@@ -97,8 +97,9 @@ struct ValueDecoder {
             return Located(value: size, place: here)
         case .failure(.ambiguousUnit(let unit)):
             let iec = unit.prefix(1).uppercased() + "iB"
-            sink.error(here, "\(path): '\(unit)' is ambiguous: it means powers of 1000 to some tools and of 1024 to others",
-                       hint: "write \(text.dropLast(unit.count))\(iec) for 1024-based units, or a plain number of bytes")
+            let power = ["K": 10, "M": 20, "G": 30, "T": 40, "P": 50][unit.prefix(1).uppercased()] ?? 10
+            sink.error(here, "\(path): ambiguous unit \(unit): write \(iec) (2^\(power) bytes) or a plain byte count",
+                       hint: "\(unit) means powers of 1000 to some tools and of 1024 to others; \(text.dropLast(unit.count))\(iec) is unambiguous")
         case .failure(.unknownUnit(let unit)):
             sink.error(here, "\(path): unknown size unit '\(unit.truncatedForMessage)'",
                        hint: "use KiB, MiB, GiB or TiB (or Ki, Mi, Gi, Ti), or a plain number of bytes")
@@ -176,7 +177,8 @@ struct ValueDecoder {
     func list(_ node: YAMLNode, _ path: String) -> [(node: YAMLNode, path: String)]? {
         if node.isNull { return [] }
         guard case .sequence(let items) = node.content else {
-            sink.error(place(node, path), "\(path) must be a list, found \(node.typeDescription)")
+            let hint = node.scalarText.map { "write a list: [\($0.truncatedForMessage)], or one '- ' item per line" }
+            sink.error(place(node, path), "\(path) must be a list, found \(node.typeDescription)", hint: hint)
             return nil
         }
         return items.enumerated().map { ($1, "\(path)[\($0)]") }

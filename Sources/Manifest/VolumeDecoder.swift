@@ -3,15 +3,15 @@ import VMCtlModel
 extension ValueDecoder {
     static let volumeFields = ["size", "source", "format", "filesystem"]
 
-    func volume(_ node: YAMLNode, path: String, name: Located<String>) -> Sourced<VolumeSpec>? {
+    func volume(_ node: YAMLNode, path: String, name: Located<String>, owner: SourceLocation) -> Sourced<VolumeSpec>? {
         let what = "volume '\(name.value)'"
-        guard let reader = MappingReader(node, path: path, what: what, allowed: Self.volumeFields, sink: sink) else { return nil }
+        guard let reader = MappingReader(node, path: path, what: what, allowed: Self.volumeFields, sink: sink, owner: owner) else { return nil }
         let size = reader.value("size").flatMap { self.size($0.node, $0.path) }
         let source = reader.value("source").flatMap { self.path($0.node, $0.path) }
         let format = reader.value("format").flatMap { self.choice($0.node, $0.path, VolumeFormat.self) }
         let filesystem = reader.value("filesystem").flatMap { self.choice($0.node, $0.path, VolumeFilesystem.self) }
         if !reader.has("size") && !reader.has("source") {
-            sink.error(reader.place, "\(what) needs a size (a new, empty volume) or a source (an image to import)",
+            sink.error(Place(location: owner, path: path), "\(what) needs a size (a new, empty volume) or a source (an image to import)",
                        hint: "for example size: 2GiB")
             return nil
         }
