@@ -7,6 +7,8 @@ import VMCtlModel
 /// - inputs: every `*.yaml`/`*.yml` in the folder (in name order), or the names listed one per line in `inputs`
 ///   (a name may be a sub-folder, read as a folder input would be);
 /// - `env.json`: the environment for `${VAR}` substitution (default: empty);
+/// - `host.json`: other host facts for this case, `{"cpus": 16, "memory": BYTES}` (default: `Fixture.host`);
+/// - `schema-rejects`: an empty marker; the JSON Schema alone must reject the case's inputs (see SchemaTests);
 /// - `expected.txt`: the diagnostics in human form; `stack.json`: for valid cases, the resulting stack.
 /// Set VMCTL_UPDATE_GOLDEN=1 to rewrite the golden files (then review the diff).
 struct Fixture: Sendable {
@@ -53,8 +55,13 @@ struct Fixture: Sendable {
         return try JSONDecoder().decode([String: String].self, from: data)
     }
 
+    func hostFacts() throws -> HostFacts {
+        guard let data = read("host.json")?.data(using: .utf8) else { return Self.host }
+        return try JSONDecoder().decode(HostFacts.self, from: data)
+    }
+
     func load() throws -> ManifestResult {
-        ManifestLoader.load(try sources(), env: try environment(), host: Self.host)
+        ManifestLoader.load(try sources(), env: try environment(), host: try hostFacts())
     }
 
     /// Compares with a golden file, or writes it when updating. Returns the golden text (nil if missing).

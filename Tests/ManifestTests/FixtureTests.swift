@@ -35,8 +35,8 @@ struct FixtureTests {
 
     @Test("there are enough invalid fixtures to cover the rules")
     func coverage() {
-        #expect(Fixture.all("invalid").count >= 40)
-        #expect(Fixture.all("valid").count >= 3)
+        #expect(Fixture.all("invalid").count >= 45)
+        #expect(Fixture.all("valid").count >= 6)
     }
 }
 
