@@ -1,23 +1,24 @@
 import Foundation
 import VMCtlModel
 
-/// Supplies what really exists for a stack. The runtime reads it live from VMM processes; until then,
-/// and in tests, it comes from a recorded snapshot.
+/// Supplies what really exists for a stack: live from VMM processes (`StackRuntime`), or a recorded snapshot.
 public protocol ObservedStateSource {
     func observe(stack: String) throws -> ObservedState
 }
 
-/// Reads `<state-dir>/stacks/<stack>/state.json`; a missing file means nothing exists yet.
+/// A recorded snapshot of observed state (JSON), for "what if" planning and tests; the live source is
+/// `StackRuntime`.
 public struct RecordedStateSource: ObservedStateSource {
-    public var directory: StateDirectory
+    public var file: String
 
-    public init(directory: StateDirectory) { self.directory = directory }
+    public init(file: String) { self.file = file }
 
-    public func file(for stack: String) -> String { directory.stackFolder(stack) + "/state.json" }
+    public func observe(stack: String) throws -> ObservedState { try Self.read(file, stack: stack) }
 
-    public func observe(stack: String) throws -> ObservedState {
-        let path = file(for: stack)
-        guard FileManager.default.fileExists(atPath: path) else { return .empty(stack) }
+    public static func read(_ path: String, stack: String) throws -> ObservedState {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RuntimeError.unreadableState(file: path, reason: "no such file")
+        }
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let state = try JSONDecoder().decode(ObservedState.self, from: data)

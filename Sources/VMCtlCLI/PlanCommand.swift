@@ -29,6 +29,9 @@ struct PlanCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Save the plan to FILE, to apply later exactly as shown.", valueName: "file"))
     var out: String?
 
+    @Option(help: ArgumentHelp("Plan against an observed-state snapshot (JSON) instead of the live host.", valueName: "file", visibility: .hidden))
+    var observed: String?
+
     @Argument(help: ArgumentHelp("Manifest files or folders; - reads standard input.", valueName: "path"))
     var paths: [String] = []
 
@@ -38,10 +41,14 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let stack = try StackLoading.requireStack(paths)
-        let env = ProcessInfo.processInfo.environment
-        let source = RecordedStateSource(directory: StateDirectory.resolve(flag: global.stateDir, env: env))
         let observed: ObservedState
-        do { observed = try source.observe(stack: stack.name) } catch {
+        do {
+            if let snapshot = self.observed {
+                observed = try RecordedStateSource.read(snapshot, stack: stack.name)
+            } else {
+                observed = try RuntimeContext(global).runtime(for: stack.name).observe()
+            }
+        } catch {
             Console.err("vmctl: error: \(error)\n")
             throw ExitCode(1)
         }

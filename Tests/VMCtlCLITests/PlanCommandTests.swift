@@ -5,13 +5,23 @@ import VMCtlModel
 
 @Suite("vmctl plan")
 struct PlanCommandTests {
-    /// A fresh state directory holding, optionally, a recorded state for the quickstart stack.
+    /// A fresh, empty state directory and a manifest of one VM, `hello`, in stack `quickstart`.
     func stateDir(recording state: String? = nil) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vmctl-plan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("stacks/quickstart"), withIntermediateDirectories: true)
-        if let state { try state.write(to: dir.appendingPathComponent("stacks/quickstart/state.json"), atomically: true, encoding: .utf8) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try hello.write(to: dir.appendingPathComponent("hello.yaml"), atomically: true, encoding: .utf8)
+        if let state { try state.write(to: dir.appendingPathComponent("observed.json"), atomically: true, encoding: .utf8) }
         return dir
     }
+
+    let hello = """
+        apiVersion: vmctl/v1
+        kind: Stack
+        metadata: {name: quickstart}
+        vms:
+          hello: {cpus: 1, memory: 256MiB}
+
+        """
 
     let running = """
         {"stack": "quickstart", "vms": {"hello": {"name": "hello", "state": "running", "backend": "qemu",
@@ -21,33 +31,43 @@ struct PlanCommandTests {
     @Test("a new stack plans creates; --detailed-exitcode exits 2 when there are changes")
     func createsAndDetailedExitCode() throws {
         let dir = try stateDir()
-        let plain = try VMCtlProcess.run(["plan", "--state-dir", dir.path, "examples/quickstart.yaml"])
+        let plain = try VMCtlProcess.run(["plan", "--state-dir", dir.path, dir.appendingPathComponent("hello.yaml").path])
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(plain.stdout.contains("+ vm.hello: create"))
         #expect(plain.stdout.hasSuffix("Plan: 1 to create, 0 to delete.\n"))
-        let detailed = try VMCtlProcess.run(["plan", "--detailed-exitcode", "--state-dir", dir.path, "examples/quickstart.yaml"])
+        let detailed = try VMCtlProcess.run(["plan", "--detailed-exitcode", "--state-dir", dir.path, dir.appendingPathComponent("hello.yaml").path])
         #expect(detailed.status == 2)
     }
 
     @Test("a host that matches the manifest plans no changes and exits 0 with --detailed-exitcode")
     func noChanges() throws {
         let dir = try stateDir(recording: running)
-        let result = try VMCtlProcess.run(["plan", "--detailed-exitcode", "--state-dir", dir.path, "examples/quickstart.yaml"])
+        let result = try VMCtlProcess.run(["plan", "--detailed-exitcode", "--observed", dir.appendingPathComponent("observed.json").path,
+                                           dir.appendingPathComponent("hello.yaml").path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("No changes. Stack \"quickstart\" matches the manifest."))
     }
 
-    @Test("VMCTL_STATE_DIR is read when --state-dir is absent")
+    @Test("VMCTL_STATE_DIR is read when --state-dir is absent: a recorded, stopped VM is started, not created")
     func stateDirFromEnvironment() throws {
-        let dir = try stateDir(recording: running)
-        let result = try VMCtlProcess.run(["plan", "--detailed-exitcode", "examples/quickstart.yaml"], env: ["VMCTL_STATE_DIR": dir.path])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let dir = try stateDir()
+        let vmFolder = dir.appendingPathComponent("stacks/quickstart/vms/hello")
+        try FileManager.default.createDirectory(at: vmFolder, withIntermediateDirectories: true)
+        let record = """
+            {"name": "hello", "stack": "quickstart", "backend": "qemu", "backendReason": "test",
+             "spec": {"name": "hello", "cpus": 1, "memory": 268435456}}
+            """
+        try record.write(to: vmFolder.appendingPathComponent("vm.json"), atomically: true, encoding: .utf8)
+        let result = try VMCtlProcess.run(["plan", dir.appendingPathComponent("hello.yaml").path], env: ["VMCTL_STATE_DIR": dir.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("▶ vm.hello: start"), "\(result.stdout)")
     }
 
     @Test("-o json prints the plan with summary, waves and changes")
     func json() throws {
         let dir = try stateDir()
         let result = try VMCtlProcess.run(["plan", "-o", "json", "--state-dir", dir.path, "examples/three-tier.yaml"])
+        // three-tier: 2 networks, 2 volumes, 4 VMs
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["stack"] as? String == "shop")
@@ -62,7 +82,8 @@ struct PlanCommandTests {
     func savedPlanStaleness() throws {
         let dir = try stateDir(recording: running)
         let file = dir.appendingPathComponent("plan.json")
-        let result = try VMCtlProcess.run(["plan", "--out", file.path, "--state-dir", dir.path, "examples/quickstart.yaml"])
+        let result = try VMCtlProcess.run(["plan", "--out", file.path, "--observed", dir.appendingPathComponent("observed.json").path,
+                                           dir.appendingPathComponent("hello.yaml").path])
         #expect(result.status == 0, "\(result.stderr)")
         let saved = try JSONDecoder().decode(SavedPlan.self, from: Data(contentsOf: file))
         #expect(saved.desired.name == "quickstart")
@@ -74,13 +95,16 @@ struct PlanCommandTests {
         #expect(mode == 0o600)
     }
 
-    @Test("an unreadable state file is an error naming the file, and the file is left untouched")
+    @Test("an unreadable VM record is an error naming the file, and the file is left untouched")
     func corruptState() throws {
-        let dir = try stateDir(recording: "{ not json")
-        let result = try VMCtlProcess.run(["plan", "--state-dir", dir.path, "examples/quickstart.yaml"])
+        let dir = try stateDir()
+        let vmFolder = dir.appendingPathComponent("stacks/quickstart/vms/hello")
+        try FileManager.default.createDirectory(at: vmFolder, withIntermediateDirectories: true)
+        try "{ not json".write(to: vmFolder.appendingPathComponent("vm.json"), atomically: true, encoding: .utf8)
+        let result = try VMCtlProcess.run(["plan", "--state-dir", dir.path, dir.appendingPathComponent("hello.yaml").path])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("stacks/quickstart/state.json"))
-        let after = try String(contentsOf: dir.appendingPathComponent("stacks/quickstart/state.json"), encoding: .utf8)
+        #expect(result.stderr.contains("stacks/quickstart/vms/hello/vm.json"), "\(result.stderr)")
+        let after = try String(contentsOf: vmFolder.appendingPathComponent("vm.json"), encoding: .utf8)
         #expect(after == "{ not json")
     }
 
@@ -107,7 +131,8 @@ struct PlanCommandTests {
               hello: {cpus: 1, memory: 256MiB}
 
             """
-        let result = try VMCtlProcess.run(["plan", "--state-dir", try stateDir(recording: state).path, "-"], stdin: manifest)
+        let dir = try stateDir(recording: state)
+        let result = try VMCtlProcess.run(["plan", "--observed", dir.appendingPathComponent("observed.json").path, "-"], stdin: manifest)
         #expect(result.status == 1, "\(result.stdout)")
         #expect(result.stderr.contains("plan refused: the stack would run 2 vCPUs but may use 1 (now 1)"), "\(result.stderr)")
     }
