@@ -1,0 +1,128 @@
+/// The files that make the default guest behave: `/init` prepares the machine from the kernel command line,
+/// then hands PID 1 to busybox init, which keeps a shell on the console and powers off cleanly.
+///
+/// Why busybox init after the script: it reaps orphans, respawns the console shell, and turns
+/// `poweroff` (from the shell, or from acpid on an ACPI power-button press) into "run the shutdown
+/// actions, stop every process, sync, power off", which a hand-written PID 1 loop would have to redo.
+enum GuestInit {
+    static let readinessMarker = "vmctl-guest ready"
+
+    /// The applets the scripts below call; a busybox without them is refused at build time.
+    static let requiredApplets = [
+        "sh", "mount", "umount", "mkdir", "cat", "echo", "sleep", "insmod", "hostname", "ip", "acpid", "init",
+        "cttyhack", "poweroff", "sync",
+    ]
+
+    /// `/init`: runs as PID 1 straight from the kernel. `@MODULE_DIR@` is replaced at build time.
+    static let initScript = #"""
+        #!/bin/sh
+        # vmctl default guest. Parameters come from the kernel command line:
+        #   vmctl.hostname=NAME   vmctl.net=IFACE,IP/PREFIX[,GATEWAY]   vmctl.mount=/dev/vdX:/path[:ro]
+        export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+        say() { echo "vmctl-guest: $*"; }
+
+        mount -t proc proc /proc
+        mount -t sysfs sysfs /sys
+        mount -t devtmpfs devtmpfs /dev
+        mkdir -p /dev/pts /dev/shm /run /tmp
+        mount -t devpts devpts /dev/pts
+        mount -t tmpfs -o mode=0755 tmpfs /run
+
+        # Device nodes appear a moment after their driver binds; wait up to ~5 s.
+        wait_for() {
+            n=0
+            while [ ! -e "$1" ]; do
+                n=$((n + 1)); [ "$n" -gt 50 ] && return 1
+                sleep 0.1
+            done
+        }
+
+        while read -r module; do
+            [ -n "$module" ] || continue
+            insmod "@MODULE_DIR@/$module" || say "error: cannot load the kernel module $module"
+        done < /etc/vmctl/modules
+
+        set_hostname() {
+            hostname "$1"
+            echo "$1" > /etc/hostname
+            echo "127.0.0.1 localhost $1" > /etc/hosts
+            say "hostname $1"
+        }
+
+        configure_nic() {
+            local IFS=,
+            set -- $1
+            if ! wait_for "/sys/class/net/$1"; then say "error: no network interface $1"; return; fi
+            ip link set "$1" up
+            if ! ip addr add "$2" dev "$1"; then say "error: cannot set address $2 on $1"; return; fi
+            if [ -n "$3" ] && ! ip route add default via "$3" dev "$1"; then say "error: cannot route via $3"; fi
+            say "network $1 $2${3:+ via $3}"
+        }
+
+        mount_volume() {
+            local IFS=:
+            set -- $1
+            mode=${3:-rw}
+            if ! wait_for "$1"; then say "error: no block device $1"; return; fi
+            mkdir -p "$2"
+            if mount -t ext4 -o "$mode" "$1" "$2"; then say "mounted $1 on $2 ($mode)"; else say "error: cannot mount $1 on $2"; fi
+        }
+
+        ip link set lo up
+        set -f
+        for param in $(cat /proc/cmdline); do
+            case "$param" in
+                vmctl.hostname=*) set_hostname "${param#*=}" ;;
+                vmctl.net=*) configure_nic "${param#*=}" ;;
+                vmctl.mount=*) mount_volume "${param#*=}" ;;
+            esac
+        done
+        set +f
+
+        # acpid reads the power button through evdev and runs /etc/acpi/PWRF/00000080 on a press
+        # (QMP system_powerdown). It opens the event devices once, so they must exist before it starts.
+        if wait_for /dev/input/event0; then
+            acpid -d -c /etc/acpi < /dev/null &
+        else
+            say "no ACPI power button: a graceful stop is not possible, only a forced one"
+        fi
+
+        echo "@MARKER@"
+        exec /sbin/init
+        """#
+
+    /// busybox init's table: a respawned shell on the console, and what to do before powering off.
+    static let inittab = """
+        ::respawn:/bin/cttyhack /bin/sh -l
+        ::shutdown:/etc/vmctl/shutdown
+
+        """
+
+    /// Run by busybox init before it stops every process and powers off.
+    static let shutdownScript = """
+        #!/bin/sh
+        echo "vmctl-guest: powering off"
+        sync
+        # Volumes still in use are remounted read-only, so they are clean when the machine stops.
+        umount -a -r -t ext4 2>/dev/null
+        exit 0
+
+        """
+
+    /// acpid's handler for the power button: ask init for an orderly power-off.
+    static let powerButtonHandler = """
+        #!/bin/sh
+        exec /sbin/poweroff
+
+        """
+
+    static let profile = #"""
+        export PS1='\h:\w\$ '
+
+        """#
+
+    static func initScript(moduleDirectory: String) -> String {
+        initScript.replacingOccurrences(of: "@MODULE_DIR@", with: moduleDirectory)
+            .replacingOccurrences(of: "@MARKER@", with: readinessMarker) + "\n"
+    }
+}
