@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "VMCtlModel"),
         .target(name: "Manifest", dependencies: ["VMCtlModel", .product(name: "Yams", package: "Yams")]),
         .target(name: "Planner", dependencies: ["VMCtlModel"]),
+        // The VMM stack: FoundationEssentials at most (rule 11 of architecture.md); device models never import KVM.
+        .target(name: "VMMDevices"),
         .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner"]),
         .target(
             name: "VMCtlCLI",
@@ -27,6 +29,7 @@ let package = Package(
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
         .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
+        .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),
         .testTarget(
             name: "ManifestTests",
@@ -34,5 +37,6 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "vmctl"], exclude: ["Golden"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel"]),
     ]
 )
