@@ -18,6 +18,9 @@ struct RootCommandTests {
         (["validate", "--help"], "help-validate.txt"),
         (["schema", "--help"], "help-schema.txt"),
         (["plan", "--help"], "help-plan.txt"),
+        (["guest", "--help"], "help-guest.txt"),
+        (["guest", "build", "--help"], "help-guest-build.txt"),
+        (["guest", "info", "--help"], "help-guest-info.txt"),
     ])
     func help(_ arguments: [String], _ file: String) throws {
         let result = try VMCtlProcess.run(arguments)
