@@ -25,6 +25,7 @@ enum VMProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        closeInheritedDescriptors(&actions)
         let cArgs = args.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         let result = posix_spawn(&pid, setsid, &actions, nil, cArgs, environ)
@@ -42,6 +43,20 @@ enum VMProcess {
             Thread.sleep(forTimeInterval: 0.01)
         }
         throw RuntimeError.vm(name: name, operation: "start", reason: "the VMM exited at once: \(lastLines(of: paths.vmmLog))")
+    }
+
+    /// The VMM must not inherit vmctl's other descriptors: it would hold them for its whole life, so whoever
+    /// waits for them to close (a caller reading vmctl's pipes, Foundation's Process watching its child through
+    /// a socket pair) would wait until the VM stops.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        // glibc 2.34+: closes everything from 3 up, with no race against descriptors opened meanwhile.
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np"),
+           unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3) == 0 { return }
+        // Else close what is open now; a descriptor already closed at spawn time is ignored by posix_spawn.
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(entry), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
     }
 
     /// Whether `pid` is still this VM's VMM: alive, not a zombie, same start time, and its command line
