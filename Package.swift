@@ -21,6 +21,8 @@ let package = Package(
         .target(name: "Planner", dependencies: ["VMCtlModel"]),
         // The VMM stack: FoundationEssentials at most (rule 11 of architecture.md); device models never import KVM.
         .target(name: "VMMDevices"),
+        .target(name: "VMMControl"),
+        .executableTarget(name: "vmctl-vmm", dependencies: ["VMMControl"]),
         .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner"]),
         .target(
             name: "VMCtlCLI",
@@ -30,6 +32,7 @@ let package = Package(
         .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
         .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"]),
+        .testTarget(name: "VMMControlTests", dependencies: ["VMMControl", "vmctl-vmm"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),
         .testTarget(
             name: "ManifestTests",

@@ -1,0 +1,63 @@
+import Glibc
+import VMMControl
+
+/// The whole life of one `vmctl-vmm` process: parse, load and validate the spec, serve the control
+/// socket, run the VM, and map the end to a documented exit code. Messages go to stderr (the VM's vmm.log).
+enum VMMMain {
+    static let version = "0.1.0"
+
+    static func run(_ arguments: [String]) -> VMMExitCode {
+        let started = ContinuousClock.now
+        switch Invocation.parse(arguments) {
+        case .failure(let error):
+            report("\(error.message)\n\(Invocation.usage)")
+            return .vmmError
+        case .success(.version):
+            print("vmctl-vmm \(version) (launch spec \(LaunchSpec.currentVersion), control protocol \(ControlProtocol.version))")
+            return .guestPowerOff
+        case .success(.help):
+            print(Invocation.usage)
+            return .guestPowerOff
+        case .success(.check(let source)):
+            guard let spec = validatedSpec(source) else { return .vmmError }
+            print("launch spec for VM \(spec.name) is valid")
+            return .guestPowerOff
+        case .success(.run(let source)):
+            guard let spec = validatedSpec(source) else { return .vmmError }
+            return serve(spec, started: started)
+        }
+    }
+
+    private static func validatedSpec(_ source: String) -> LaunchSpec? {
+        let spec: LaunchSpec
+        do { spec = try SpecReader.load(source) } catch {
+            report("\(error)")
+            return nil
+        }
+        let problems = SpecReader.fileProblems(spec)
+        guard problems.isEmpty else {
+            report("\(VMMControlError.specInvalid(problems))")
+            return nil
+        }
+        return spec
+    }
+
+    private static func serve(_ spec: LaunchSpec, started: ContinuousClock.Instant) -> VMMExitCode {
+        let server: ControlServer
+        do { server = try ControlServer(path: spec.controlSocket, handler: UnbootedHandler(spec: spec, started: started)) } catch {
+            report("serve the control socket: \(error)")
+            return .vmmError
+        }
+        defer { server.stop() }
+        // The VMM core plugs in here: build the machine from `spec`, hand its handler to the server, run
+        // the vCPUs, and return the exit code the machine ends with.
+        report("boot VM \(spec.name): not implemented: \(UnbootedHandler.reason)")
+        return .vmmError
+    }
+
+    private static func report(_ message: String) {
+        let bytes = Array("vmctl-vmm: \(message)\n".utf8)
+        // One write(2) per message, so lines from several threads never interleave mid-line.
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import VMMControl
+
+@Suite("Launch spec: decoding and validation")
+struct LaunchSpecTests {
+    static let valid = LaunchSpec(name: "web-1", vcpus: 2, memoryMiB: 256, kernel: "/var/lib/vmctl/vmlinuz",
+                                  initrd: "/var/lib/vmctl/initrd.img", cmdline: "console=ttyS0 quiet",
+                                  disks: [.init(path: "/var/lib/vmctl/data.img", readOnly: false)],
+                                  consoleLog: "/run/vmctl/web-1/console.log", controlSocket: "/run/vmctl/web-1/control.sock",
+                                  serialInput: true)
+
+    func load(_ json: String) -> Result<LaunchSpec, VMMControlError> {
+        do { return .success(try LaunchSpec.load(Array(json.utf8))) } catch { return .failure(error) }
+    }
+
+    @Test("a valid spec round-trips through JSON")
+    func roundTrip() throws {
+        let data = try JSONEncoder().encode(Self.valid)
+        #expect(try LaunchSpec.load([UInt8](data)) == Self.valid)
+        #expect(Self.valid.problems().isEmpty)
+    }
+
+    @Test("optional initrd may be absent or null")
+    func optionalInitrd() throws {
+        let json = #"{"version":1,"name":"a","vcpus":1,"memoryMiB":64,"kernel":"/k","cmdline":"","disks":[],"consoleLog":"/c","controlSocket":"/s","serialInput":false}"#
+        #expect(try load(json).get().initrd == nil)
+        #expect(try load(json.replacingOccurrences(of: "\"cmdline\"", with: "\"initrd\":null,\"cmdline\"")).get().initrd == nil)
+    }
+
+    @Test("a newer version is refused by version, before any field check")
+    func version() {
+        #expect(load(#"{"version":2,"whatever":true}"#) == .failure(.specUnsupportedVersion(2)))
+        guard case .failure(.specMalformed(let message)) = load(#"{"name":"a"}"#) else { Issue.record("accepted"); return }
+        #expect(message.contains("version"))
+        guard case .failure(.specMalformed(let notJSON)) = load("vcpus: 2") else { Issue.record("accepted"); return }
+        #expect(notJSON == "not valid JSON")
+    }
+
+    @Test("unknown fields, also inside disks, are named")
+    func unknownFields() throws {
+        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.valid)) as? [String: Any])
+        object["cpus"] = 2
+        object["disks"] = [["path": "/d", "readOnly": true, "cache": "none"]]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        #expect(load(json) == .failure(.specMalformed(#"unknown fields "cpus", "disks[0].cache""#)))
+    }
+
+    @Test("type mismatches name the field")
+    func types() throws {
+        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.valid)) as? [String: Any])
+        object["disks"] = [["path": "/d", "readOnly": "yes"]]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        #expect(load(json) == .failure(.specMalformed("disks[0].readOnly: expected a boolean")))
+        object.removeValue(forKey: "disks")
+        let missing = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        #expect(load(missing) == .failure(.specMalformed("disks: required field is missing")))
+    }
+
+    @Test("every range problem is collected, each naming its field")
+    func problems() {
+        var spec = Self.valid
+        spec.name = ""
+        spec.vcpus = 9
+        spec.memoryMiB = 8
+        spec.kernel = "vmlinuz"
+        spec.initrd = ""
+        spec.cmdline = String(repeating: "x", count: 2048)
+        spec.disks = [.init(path: "/d", readOnly: true), .init(path: "/d", readOnly: false)]
+        spec.consoleLog = "console.log"
+        spec.controlSocket = "/" + String(repeating: "s", count: 107)
+        let fields = spec.problems().map(\.field)
+        #expect(fields == ["name", "vcpus", "memoryMiB", "kernel", "initrd", "cmdline", "disks[1].path", "consoleLog", "controlSocket"])
+        let text = VMMControlError.specInvalid(spec.problems()).description
+        #expect(text.hasPrefix("validate launch spec: name: must not be empty; vcpus: must be 1 to 8, not 9"))
+        #expect(text.contains("cmdline: is 2048 bytes; the kernel takes at most 2047"))
+        #expect(text.contains("controlSocket: is 108 bytes; AF_UNIX takes at most 107"))
+    }
+
+    @Test("limits are inclusive and control characters are refused", arguments: [1, 8])
+    func edges(_ vcpus: Int) {
+        var spec = Self.valid
+        spec.vcpus = vcpus
+        spec.memoryMiB = 16
+        spec.cmdline = String(repeating: "x", count: 2047)
+        #expect(spec.problems().isEmpty)
+        spec.cmdline = "console=ttyS0\ninit=/bin/sh"
+        spec.name = "a\u{7}b"
+        #expect(spec.problems().map(\.field) == ["name", "cmdline"])
+    }
+
+    @Test("the loader errors through the load path as well")
+    func loadValidates() throws {
+        var spec = Self.valid
+        spec.vcpus = 0
+        let data = try JSONEncoder().encode(spec)
+        #expect(throws: VMMControlError.specInvalid([.init(field: "vcpus", message: "must be 1 to 8, not 0")])) {
+            try LaunchSpec.load([UInt8](data))
+        }
+    }
+}
