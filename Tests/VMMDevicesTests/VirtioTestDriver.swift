@@ -191,6 +191,8 @@ final class VirtioTestDriver {
             result.append((id, length))
             usedSeen[queue] &+= 1
         }
+        // Like virtqueue_enable_cb: with EVENT_IDX, ask for an interrupt at the next used entry.
+        try? memory.writeInteger(GuestAddress(layout(queue: queue).availRing.value + 4 + 2 * UInt64(size(queue))), usedSeen[queue])
         return result
     }
 
