@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
         .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
-        .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"]),
+        .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"], exclude: ["Golden"]),
         .testTarget(name: "VMMControlTests", dependencies: ["VMMControl", "vmctl-vmm"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),
         .testTarget(
