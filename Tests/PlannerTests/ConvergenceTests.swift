@@ -4,7 +4,7 @@ import Testing
 import VMCtlModel
 
 /// Property tests of the planner over seeded random (desired, observed, options) triples; see ConvergenceSupport.
-/// A failing property is shrunk and printed as JSON; pin it below as a named regression test once fixed.
+/// A failing property is shrunk and printed (one resource a line, as JSON); pin it below as a named regression test once fixed.
 /// `VMCTL_PROPERTY_SEEDS=N` runs N scenarios instead of the default.
 @Suite("Planner properties")
 struct ConvergenceTests {
@@ -47,7 +47,8 @@ struct ConvergenceTests {
         // The generator must reach the interesting cases, or the properties hold vacuously.
         #expect(actions == Set(Action.allCases), "actions never generated: \(Set(Action.allCases).subtracting(actions))")
         #expect(stats.applicable > Self.scenarioCount / 2 && stats.withChanges > Self.scenarioCount / 2)
-        #expect(stats.deletes > 20 && stats.volumeDeletes > 10 && stats.refusals > 5, "\(stats)")
+        let n = Self.scenarioCount
+        #expect(stats.deletes > n / 30 && stats.volumeDeletes > n / 60 && stats.refusals > n / 120, "\(stats)")
     }
 
     @Test("capacity: now and after match the state before and after applying; only a rising plan over the limit is refused")
