@@ -29,8 +29,12 @@ let package = Package(
             dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
+        // One small switch process per isolated network (FoundationEssentials only, like the VMM).
+        .target(name: "NetSwitch"),
+        .executableTarget(name: "vmctl-switch", dependencies: ["NetSwitch"]),
         .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
+        .testTarget(name: "NetSwitchTests", dependencies: ["NetSwitch"]),
         .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"], exclude: ["Golden"]),
         .testTarget(name: "VMMControlTests", dependencies: ["VMMControl", "vmctl-vmm"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),

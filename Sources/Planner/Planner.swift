@@ -42,7 +42,12 @@ struct PlanBuilder {
                 continue
             }
             let diffs = NetworkDiff.diffs(from: current.spec, to: spec)
-            if diffs.isEmpty {
+            if diffs.isEmpty, current.running == false {
+                // The switch process died: VMs attached to it lost their link and must reconnect.
+                replacedNetworks.insert(name)
+                changes.append(Change(address: address, action: .replace, impact: .recreate,
+                                      reasons: ["its switch process is not running: the network is restarted, and running VMs attached to it restart"]))
+            } else if diffs.isEmpty {
                 changes.append(Change(address: address, action: .noop, impact: .none, reasons: ["matches the manifest"]))
             } else {
                 replacedNetworks.insert(name)

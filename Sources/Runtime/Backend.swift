@@ -10,12 +10,20 @@ public struct VMLaunch: Sendable {
     public var initrd: String?
     public var cmdline: String
     public var disks: [Disk]
+    /// In attachment order: the guest names them eth0, eth1, …
+    public var nics: [NIC] = []
     /// Printed by the guest when it is ready; nil: ready once the VMM runs.
     public var readinessMarker: String?
 
     public struct Disk: Sendable {
         public var path: String
         public var readOnly: Bool
+    }
+
+    public struct NIC: Sendable {
+        /// The unix socket of the network's switch (isolated networks).
+        public var switchSocket: String
+        public var mac: MACAddress
     }
 }
 

@@ -14,8 +14,10 @@ public final class DefaultGuestProvider: GuestProvider, @unchecked Sendable {
         try lock.withLock {
             if let built { return built }
             let guest = try GuestBuilder.build(cacheDirectory: cacheDirectory).guest
-            let image = GuestImage(kernel: guest.kernel, initrd: guest.initrd, readinessMarker: guest.readinessMarker) { hostname, mounts in
-                try guest.cmdline(hostname: hostname, mounts: mounts.map { GuestMount(device: $0.device, mountPoint: $0.mountPoint, readOnly: $0.readOnly) })
+            let image = GuestImage(kernel: guest.kernel, initrd: guest.initrd, readinessMarker: guest.readinessMarker) { config in
+                try guest.cmdline(hostname: config.hostname, nics: config.nics,
+                                  mounts: config.mounts.map { GuestMount(device: $0.device, mountPoint: $0.mountPoint, readOnly: $0.readOnly) },
+                                  hosts: config.hosts)
             }
             built = image
             return image

@@ -57,6 +57,12 @@ public final class Executor: @unchecked Sendable {
         var outcomes: [(Change, ActionOutcome)] = []
         var failed: Set<ResourceAddress> = []
         let active = plan.changes.filter { $0.action != .noop }
+        do { try runtime.allocateAddresses(for: desired) } catch {
+            // Without addresses no VM with a NIC can boot; report it on every change rather than half-applying.
+            let outcomes = active.map { ($0, ActionOutcome.failed(error: "\(error)", duration: .zero)) }
+            for (change, outcome) in outcomes { events.finished(change, outcome: outcome) }
+            return ApplyReport(outcomes: outcomes, interrupted: false)
+        }
         for wave in Set(active.map(\.wave)).sorted() {
             let changes = active.filter { $0.wave == wave }
             let results = ResultSlots(count: changes.count)
@@ -129,7 +135,7 @@ public final class Executor: @unchecked Sendable {
             case .create, .replace:
                 guard let spec = desired.networks[name] else { return "" }
                 try runtime.createNetwork(name, spec: spec)
-                return "recorded (not connected yet: networks arrive in a later release)"
+                return "switch running"
             case .delete:
                 try runtime.deleteNetwork(name)
                 return "removed"
@@ -151,7 +157,19 @@ public final class Executor: @unchecked Sendable {
             default: return ""
             }
         case .vm:
+            if [.create, .replace, .start, .restart, .reset].contains(change.action), let instance = instances[name] {
+                try awaitStartingDependencies(of: instance, observed: observed, cancelled: cancelled)
+            }
             return try performVM(change, instance: instances[name], observed: observed.vms[name], cancelled: cancelled)
+        }
+    }
+
+    /// A VM this one depends on may still be booting, started by an apply that was interrupted; its plan
+    /// entry is a no-op, so wait here until it is ready, as if this apply had started it.
+    private func awaitStartingDependencies(of instance: VMInstance, observed: ObservedState, cancelled: @escaping @Sendable () -> Bool) throws {
+        for (name, vm) in observed.vms.sorted(by: { $0.key < $1.key })
+        where vm.state == .starting && instance.spec.dependsOn.contains(vm.definition) {
+            try runtime.awaitReady(name, cancelled: cancelled)
         }
     }
 

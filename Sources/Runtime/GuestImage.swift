@@ -1,3 +1,14 @@
+import VMCtlModel
+
+/// What the default guest configures at boot, per VM.
+public struct GuestBootConfig: Sendable {
+    public var hostname: String
+    public var mounts: [(device: String, mountPoint: String, readOnly: Bool)]
+    public var nics: [GuestNIC]
+    /// /etc/hosts entries: the VMs reachable on the networks this VM shares with them.
+    public var hosts: [(name: String, address: IPv4Address)]
+}
+
 /// A bootable kernel + initramfs for VMs that name no kernel: vmctl's default guest.
 public struct GuestImage: Sendable {
     public var kernel: String
@@ -5,10 +16,9 @@ public struct GuestImage: Sendable {
     /// Printed on the console when the guest is up.
     public var readinessMarker: String
     /// Kernel parameters the guest's init understands, built per VM.
-    public var cmdline: @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) throws -> String
+    public var cmdline: @Sendable (GuestBootConfig) throws -> String
 
-    public init(kernel: String, initrd: String, readinessMarker: String,
-                cmdline: @escaping @Sendable (_ hostname: String, _ mounts: [(device: String, mountPoint: String, readOnly: Bool)]) throws -> String) {
+    public init(kernel: String, initrd: String, readinessMarker: String, cmdline: @escaping @Sendable (GuestBootConfig) throws -> String) {
         self.kernel = kernel
         self.initrd = initrd
         self.readinessMarker = readinessMarker

@@ -30,6 +30,11 @@ public struct QEMUBackend: Backend {
                  "-chardev", "socket,id=console,path=\(paths.consoleSocket),server=on,wait=off,logfile=\(paths.consoleLog),logappend=on",
                  "-serial", "chardev:console",
                  "-qmp", "unix:\(paths.controlSocket),server=on,wait=off"]
+        for (index, nic) in launch.nics.enumerated() {
+            // QEMU's stream netdev speaks length-prefixed frames over the switch's unix socket.
+            args += ["-netdev", "stream,id=net\(index),server=off,addr.type=unix,addr.path=\(nic.switchSocket)",
+                     "-device", "virtio-net-pci,netdev=net\(index),mac=\(nic.mac)"]
+        }
         for (index, disk) in launch.disks.enumerated() {
             // Read-only attachments may be shared by many VMs: they take no image lock.
             let options = disk.readOnly ? ",readonly=on,file.locking=off" : ""

@@ -12,16 +12,27 @@ extension StackRuntime {
         record.lastStop = existing?.lastStop
         let launch = try launch(name: name, spec: spec)
         let backend = try backend(kind, for: name)
-        if let existing, inspect(existing).state.holdsResources {
+        if let existing, case let status = inspect(existing), status.state.holdsResources {
             // Never a second VMM for one VM: this happens when an interrupted apply is re-run.
-            record.pid = existing.pid
-            record.processStartTime = existing.processStartTime
+            record.pid = existing.pid ?? status.pid
+            record.processStartTime = existing.processStartTime ?? status.pid.flatMap(ProcessProbe.startTime)
             record.launchedAt = existing.launchedAt
+            record.bootLogOffset = existing.bootLogOffset
+            record.readinessMarker = existing.readinessMarker
             try save(record)
+            // It may still be booting: ready means ready, whoever started it.
+            if let offset = existing.bootLogOffset, !FileManager.default.fileExists(atPath: launch.paths.ready) {
+                try awaitReadiness(launch, record: record, from: offset, cancelled: cancelled)
+            }
         } else {
             try backend.create(launch)
-            try save(record)   // the spec is on disk before the process exists
+            // A VMM no record knows of (vmctl was killed between spawning it and recording it) must go first.
+            VMProcess.endAll(referencing: launch.paths)
             let logStart = fileSize(launch.paths.consoleLog)
+            record.bootLogOffset = logStart
+            record.readinessMarker = launch.readinessMarker
+            record.launchedAt = Date().timeIntervalSince1970
+            try save(record)   // the spec is on disk before the process exists
             let identity = try backend.start(launch)
             record.pid = identity.pid
             record.processStartTime = identity.startTime
@@ -55,10 +66,13 @@ extension StackRuntime {
     }
 
     public func reset(_ name: String, cancelled: @escaping @Sendable () -> Bool = { false }) throws {
-        let record = try requireRecord(name, operation: "reset")
+        var record = try requireRecord(name, operation: "reset")
         let launch = try launch(name: name, spec: record.spec)
         let logStart = fileSize(launch.paths.consoleLog)
         unlink(launch.paths.ready)
+        record.bootLogOffset = logStart
+        record.readinessMarker = launch.readinessMarker
+        try save(record)
         try backend(record.backend, for: name).reset(record, paths: launch.paths)
         try awaitReadiness(launch, record: record, from: logStart, cancelled: cancelled)
     }
@@ -88,16 +102,29 @@ extension StackRuntime {
             return
         }
         try backend(record.backend, for: name).destroy(record, paths: paths)
+        // The wrapper (and any VMM no record knew of) must not outlive the VM's folder.
+        VMProcess.endAll(referencing: paths)
     }
 
-    public func createNetwork(_ name: String, spec: NetworkSpec) throws {
-        try AtomicFile.makeDirectory(paths.networks)
-        try AtomicFile.writeJSON(ObservedNetwork(name: name, spec: spec), to: paths.networkRecord(name))
+    /// Waits until a VM that is starting (maybe launched by a vmctl that was killed) reaches readiness.
+    public func awaitReady(_ name: String, cancelled: @escaping @Sendable () -> Bool = { false }) throws {
+        let record = try requireRecord(name, operation: "wait for readiness")
+        guard let offset = record.bootLogOffset, inspect(record).state == .starting else { return }
+        try awaitReadiness(try launch(name: name, spec: record.spec), record: record, from: offset, cancelled: cancelled)
     }
 
-    public func deleteNetwork(_ name: String) throws {
-        unlink(paths.networkRecord(name))
+    /// Whether the guest printed its readiness marker since the current boot began; marks it ready if so.
+    func reachedReadiness(_ record: VMRecord, paths: VMPaths) -> Bool {
+        guard let offset = record.bootLogOffset else { return false }
+        if let marker = record.readinessMarker {
+            guard let handle = FileHandle(forReadingAtPath: paths.consoleLog) else { return false }
+            defer { try? handle.close() }
+            guard (try? handle.seek(toOffset: offset)) != nil,
+                  let output = try? handle.readToEnd(), output.range(of: Data(marker.utf8)) != nil else { return false }
+        }
+        return FileManager.default.createFile(atPath: paths.ready, contents: nil)
     }
+
 
     public func createVolume(_ name: String, spec: VolumeSpec) throws { try volumes.create(name, spec: spec) }
     public func growVolume(_ name: String, spec: VolumeSpec) throws { try volumes.grow(name, spec: spec) }

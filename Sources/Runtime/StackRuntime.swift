@@ -37,10 +37,7 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
                                          exitStatus: status.exitStatus, signal: status.signal)
         }
         state.volumes = try volumes.observe()
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: paths.networks)) ?? [] where file.hasSuffix(".json") {
-            let name = String(file.dropLast(5))
-            if let network = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(name)) { state.networks[name] = network }
-        }
+        state.networks = try observeNetworks()
         return state
     }
 
@@ -55,7 +52,10 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
 
     public func inspect(_ record: VMRecord) -> VMProcessStatus {
         guard let backend = backends[record.backend] else { return VMProcessStatus(state: .stopped) }
-        return backend.inspect(record, paths: paths.vm(record.name))
+        var status = backend.inspect(record, paths: paths.vm(record.name))
+        // Read from the console, not from whether a vmctl was there to see the marker.
+        if status.state == .starting, reachedReadiness(record, paths: paths.vm(record.name)) { status.state = .running }
+        return status
     }
 
     // MARK: Choosing a backend
@@ -95,16 +95,23 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
                 mounts.append(("/dev/vd\(letter)", mountPoint, disk.readOnly))
             }
         }
+        let (nics, guestNICs, hosts) = try networking(name: name, spec: spec)
         if let kernel = spec.kernel {
             return VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: kernel.image, initrd: kernel.initrd,
-                            cmdline: kernel.cmdline ?? "console=ttyS0", disks: disks, readinessMarker: spec.readiness.consoleMarker)
+                            cmdline: kernel.cmdline ?? "console=ttyS0", disks: disks, nics: nics,
+                            readinessMarker: spec.readiness.consoleMarker)
         }
         guard let guests else {
             throw RuntimeError.vm(name: name, operation: "start", reason: "the default guest is not available in this build")
         }
         let guest = try guests.defaultGuest()
+        let config = GuestBootConfig(hostname: name, mounts: mounts, nics: guestNICs, hosts: hosts)
+        let cmdline = try guest.cmdline(config)
+        guard cmdline.utf8.count <= 2047 else {
+            throw RuntimeError.vm(name: name, operation: "start", reason: "its kernel command line would be \(cmdline.utf8.count) bytes (limit 2047): too many hosts on its networks")
+        }
         return VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: guest.kernel, initrd: guest.initrd,
-                        cmdline: try guest.cmdline(name, mounts), disks: disks,
+                        cmdline: cmdline, disks: disks, nics: nics,
                         readinessMarker: spec.readiness.consoleMarker ?? guest.readinessMarker)
     }
 }

@@ -67,6 +67,29 @@ enum VMProcess {
         return ProcessProbe.commandLine(of: pid)?.contains(paths.directory + "/") ?? false
     }
 
+    /// The VM's wrappers and VMMs (the processes naming its control socket), including any that a killed vmctl
+    /// spawned but never recorded. Not a `tail -f` of its console log.
+    static func processes(referencing paths: VMPaths) -> [Int32] {
+        let wrapper = " vmctl-vm \(paths.directory) "
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = Int32(entry), pid != getpid(), !ProcessProbe.isZombie(pid),
+                  let command = ProcessProbe.commandLine(of: pid),
+                  command.contains(wrapper) || command.contains(paths.controlSocket) else { return nil }
+            return pid
+        }
+    }
+
+    /// Ends every process of the VM's folder and waits (up to 5 s) until they are gone.
+    static func endAll(referencing paths: VMPaths) {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var pids = processes(referencing: paths)
+        while !pids.isEmpty, ContinuousClock.now < deadline {
+            for pid in pids { kill(pid, SIGKILL) }
+            Thread.sleep(forTimeInterval: 0.01)
+            pids = processes(referencing: paths)
+        }
+    }
+
     /// The VMM's pid from the record, else from the wrapper's pid file (vmctl may have died before recording it).
     static func currentPid(_ record: VMRecord, paths: VMPaths) -> (pid: Int32, startTime: UInt64?)? {
         if let pid = record.pid { return (pid, record.processStartTime) }

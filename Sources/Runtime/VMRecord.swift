@@ -17,6 +17,10 @@ public struct VMRecord: Codable, Sendable, Equatable {
     public var launchedAt: Double?
     /// The last stop: "graceful" (the guest powered off) or "forced".
     public var lastStop: String?
+    /// Where the current boot's output starts in the console log, and the marker that makes it ready: any vmctl
+    /// can then tell that a guest became ready while no vmctl watched (the one that started it was killed).
+    public var bootLogOffset: UInt64?
+    public var readinessMarker: String?
 
     public init(name: String, stack: String, backend: BackendKind, backendReason: String, spec: VMSpec) {
         self.name = name

@@ -60,7 +60,8 @@ struct DestroyCommand: ParsableCommand {
     /// Runtime files go; the stack folder stays only while it holds volumes.
     private func removeLeftovers(_ runtime: StackRuntime, keepVolumes: Bool) throws {
         let manager = FileManager.default
-        for path in [runtime.paths.vms, runtime.paths.networks, runtime.paths.lockHolder] where manager.fileExists(atPath: path) {
+        // The lock file goes too; StackLock re-checks the file after locking, so a waiting vmctl is safe.
+        for path in [runtime.paths.vms, runtime.paths.networks, runtime.paths.lockHolder, runtime.paths.lock] where manager.fileExists(atPath: path) {
             try manager.removeItem(atPath: path)
         }
         let volumes = (try? manager.contentsOfDirectory(atPath: runtime.paths.volumes)) ?? []

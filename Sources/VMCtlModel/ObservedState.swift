@@ -80,10 +80,13 @@ public struct ObservedVM: Hashable, Sendable, Codable {
 public struct ObservedNetwork: Hashable, Sendable, Codable {
     public var name: String
     public var spec: NetworkSpec
+    /// Whether the network's switch process runs (isolated networks); nil when the mode has no process.
+    public var running: Bool?
 
-    public init(name: String, spec: NetworkSpec) {
+    public init(name: String, spec: NetworkSpec, running: Bool? = nil) {
         self.name = name
         self.spec = spec
+        self.running = running
     }
 }
 

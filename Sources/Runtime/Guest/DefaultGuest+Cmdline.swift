@@ -1,8 +1,12 @@
+import VMCtlModel
+
 extension DefaultGuest {
     /// The kernel command line for one VM: the base arguments, then `vmctl.hostname=`, one `vmctl.net=` per
-    /// NIC and one `vmctl.mount=` per volume, which the guest's `/init` reads from /proc/cmdline.
+    /// NIC, one `vmctl.mount=` per volume and one `vmctl.host=NAME:IP` per /etc/hosts entry, which the guest's
+    /// `/init` reads from /proc/cmdline.
     /// Values are checked because the cmdline is split on spaces and the guest splits fields on `,` and `:`.
-    public func cmdline(hostname: String, nics: [GuestNIC] = [], mounts: [GuestMount] = []) throws -> String {
+    public func cmdline(hostname: String, nics: [GuestNIC] = [], mounts: [GuestMount] = [],
+                        hosts: [(name: String, address: IPv4Address)] = []) throws -> String {
         var parts = [baseCmdline]
         try Self.check("hostname", hostname, allowed: Self.hostnameCharacters, absolute: false)
         parts.append("vmctl.hostname=\(hostname)")
@@ -19,6 +23,10 @@ extension DefaultGuest {
             try Self.check("device", mount.device, allowed: Self.pathCharacters, absolute: true)
             try Self.check("mount point", mount.mountPoint, allowed: Self.pathCharacters, absolute: true)
             parts.append("vmctl.mount=\(mount.device):\(mount.mountPoint)" + (mount.readOnly ? ":ro" : ""))
+        }
+        for host in hosts {
+            try Self.check("host name", host.name, allowed: Self.hostnameCharacters, absolute: false)
+            parts.append("vmctl.host=\(host.name):\(host.address)")
         }
         return parts.joined(separator: " ")
     }

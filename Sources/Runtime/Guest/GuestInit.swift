@@ -18,6 +18,7 @@ enum GuestInit {
         #!/bin/sh
         # vmctl default guest. Parameters come from the kernel command line:
         #   vmctl.hostname=NAME   vmctl.net=IFACE,IP/PREFIX[,GATEWAY]   vmctl.mount=/dev/vdX:/path[:ro]
+        #   vmctl.host=NAME:IP (an /etc/hosts entry; one per VM reachable on a shared network)
         export PATH=/sbin:/bin:/usr/sbin:/usr/bin
         say() { echo "vmctl-guest: $*"; }
 
@@ -75,6 +76,7 @@ enum GuestInit {
                 vmctl.hostname=*) set_hostname "${param#*=}" ;;
                 vmctl.net=*) configure_nic "${param#*=}" ;;
                 vmctl.mount=*) mount_volume "${param#*=}" ;;
+                vmctl.host=*) entry=${param#*=}; echo "${entry#*:} ${entry%%:*}" >> /etc/hosts ;;
             esac
         done
         set +f

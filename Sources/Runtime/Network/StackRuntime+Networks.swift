@@ -1,0 +1,79 @@
+import Foundation
+import VMCtlModel
+
+/// Isolated networks: one switch process each; NIC addresses from the manifest or from leases; stable MACs.
+extension StackRuntime {
+    public func createNetwork(_ name: String, spec: NetworkSpec) throws {
+        guard spec.mode == .isolated else {
+            throw RuntimeError.vm(name: "network \(name)", operation: "create",
+                                  reason: "mode \(spec.mode.rawValue) is not implemented yet; use mode: isolated")
+        }
+        try AtomicFile.makeDirectory(paths.networks)
+        try AtomicFile.writeJSON(ObservedNetwork(name: name, spec: spec), to: paths.networkRecord(name))
+        SwitchProcess.stop(paths.network(name))   // a replace restarts the switch
+        try SwitchProcess.start(paths.network(name), name: name)
+    }
+
+    public func deleteNetwork(_ name: String) throws {
+        SwitchProcess.stop(paths.network(name))
+        unlink(paths.networkRecord(name))
+        let folder = paths.network(name).directory
+        if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
+    }
+
+    func observeNetworks() throws -> [String: ObservedNetwork] {
+        var networks: [String: ObservedNetwork] = [:]
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: paths.networks)) ?? [] where file.hasSuffix(".json") {
+            let name = String(file.dropLast(5))
+            guard var network = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(name)) else { continue }
+            if network.spec.mode == .isolated { network.running = SwitchProcess.isRunning(paths.network(name)) }
+            networks[name] = network
+        }
+        return networks
+    }
+
+    /// Gives every NIC of the stack without a static address its lease before any VM boots, so each VM's
+    /// /etc/hosts can list all its neighbours.
+    public func allocateAddresses(for desired: Stack) throws {
+        for instance in desired.instances {
+            for (index, nic) in instance.spec.networks.enumerated() where nic.ip == nil {
+                guard let network = desired.networks[nic.network] else { continue }
+                let reserved = Set(desired.instances.flatMap { $0.spec.networks.filter { $0.network == nic.network }.compactMap(\.ip) })
+                _ = try AddressLeases(paths: paths.network(nic.network))
+                    .address(for: AddressLeases.key(vm: instance.name, nic: index), in: network, reserved: reserved)
+            }
+        }
+    }
+
+    /// The NICs of one VM for its VMM, the same for the guest's /init, and its /etc/hosts entries.
+    func networking(name: String, spec: VMSpec) throws -> ([VMLaunch.NIC], [GuestNIC], [(name: String, address: IPv4Address)]) {
+        var nics: [VMLaunch.NIC] = []
+        var guestNICs: [GuestNIC] = []
+        var hosts: [(name: String, address: IPv4Address)] = []
+        let records = (try? self.records()) ?? [:]
+        for (index, nic) in spec.networks.enumerated() {
+            guard let network = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(nic.network)) else {
+                throw RuntimeError.vm(name: name, operation: "attach network \(nic.network)", reason: "the network does not exist; apply the stack")
+            }
+            guard network.spec.mode == .isolated else {
+                throw RuntimeError.vm(name: name, operation: "attach network \(nic.network)", reason: "mode \(network.spec.mode.rawValue) is not implemented yet")
+            }
+            let leases = AddressLeases(paths: paths.network(nic.network))
+            let address = try nic.ip ?? leases.address(for: AddressLeases.key(vm: name, nic: index), in: network.spec, reserved: [])
+            let mac = nic.mac ?? StableMAC.derive(stack: stack, vm: name, nic: index)
+            nics.append(VMLaunch.NIC(switchSocket: paths.network(nic.network).socket, mac: mac))
+            guestNICs.append(GuestNIC(interface: "eth\(index)", address: address, prefixLength: network.spec.subnet.prefixLength))
+            // Neighbours: leased addresses and static ones recorded for other VMs on this network.
+            for (key, leased) in leases.all() {
+                let vm = String(key.split(separator: "/").first ?? "")
+                if vm != name, !hosts.contains(where: { $0.name == vm }) { hosts.append((vm, leased)) }
+            }
+            for (other, record) in records where other != name {
+                for peer in record.spec.networks where peer.network == nic.network {
+                    if let ip = peer.ip, !hosts.contains(where: { $0.name == other }) { hosts.append((other, ip)) }
+                }
+            }
+        }
+        return (nics, guestNICs, hosts.sorted { $0.name < $1.name })
+    }
+}
