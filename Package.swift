@@ -43,7 +43,7 @@ let package = Package(
             dependencies: ["Manifest", "VMCtlModel"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "vmctl"], exclude: ["Golden"]),
+        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "vmctl", "vmctl-switch"], exclude: ["Golden"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel"]),
     ]
 )
