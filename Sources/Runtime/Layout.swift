@@ -29,6 +29,8 @@ public struct VMPaths: Sendable {
     public var consoleLog: String { directory + "/console.log" }
     public var consoleSocket: String { directory + "/console.sock" }
     public var controlSocket: String { directory + "/qmp.sock" }
+    /// The guest agent's channel (virtio-serial port `vmctl.agent`), used by `vmctl exec`.
+    public var agentSocket: String { directory + "/agent.sock" }
     /// The VMM's own stderr: why it refused to start.
     public var vmmLog: String { directory + "/vmm.log" }
     /// Present once the guest reached its readiness marker in this boot.

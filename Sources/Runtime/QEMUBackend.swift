@@ -30,6 +30,10 @@ public struct QEMUBackend: Backend {
                  "-chardev", "socket,id=console,path=\(paths.consoleSocket),server=on,wait=off,logfile=\(paths.consoleLog),logappend=on",
                  "-serial", "chardev:console",
                  "-qmp", "unix:\(paths.controlSocket),server=on,wait=off"]
+        // A virtio-serial port for the guest agent (vmctl exec); a guest without an agent ignores it.
+        args += ["-device", "virtio-serial-pci,id=vser0",
+                 "-chardev", "socket,id=agent,path=\(paths.agentSocket),server=on,wait=off",
+                 "-device", "virtserialport,bus=vser0.0,chardev=agent,name=vmctl.agent"]
         for (index, nic) in launch.nics.enumerated() {
             // QEMU's stream netdev speaks length-prefixed frames over the switch's unix socket.
             args += ["-netdev", "stream,id=net\(index),server=off,addr.type=unix,addr.path=\(nic.switchSocket)",
@@ -52,7 +56,7 @@ public struct QEMUBackend: Backend {
 
     public func start(_ launch: VMLaunch) throws -> (pid: Int32, startTime: UInt64) {
         try create(launch)
-        for path in [launch.paths.controlSocket, launch.paths.consoleSocket] where path.utf8.count > 107 {
+        for path in [launch.paths.controlSocket, launch.paths.consoleSocket, launch.paths.agentSocket] where path.utf8.count > 107 {
             throw RuntimeError.vm(name: launch.name, operation: "start", reason: "socket path too long for AF_UNIX: \(path); use a shorter --state-dir")
         }
         let identity = try VMProcess.launch(arguments(for: launch), paths: launch.paths, name: launch.name)

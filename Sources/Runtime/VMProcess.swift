@@ -16,7 +16,7 @@ enum VMProcess {
 
     /// Starts `argv` detached and waits until its pid is known. Throws when the VMM exits at once.
     static func launch(_ argv: [String], paths: VMPaths, name: String) throws -> (pid: Int32, startTime: UInt64) {
-        for stale in [paths.pid, paths.exit, paths.ready, paths.controlSocket, paths.consoleSocket] { unlink(stale) }
+        for stale in [paths.pid, paths.exit, paths.ready, paths.controlSocket, paths.consoleSocket, paths.agentSocket] { unlink(stale) }
         let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let setsid else { throw RuntimeError.missingTool(tool: "setsid", package: "util-linux") }
         let args = [setsid, "-f", "/bin/sh", "-c", wrapper, "vmctl-vm", paths.directory] + argv

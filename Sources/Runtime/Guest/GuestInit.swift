@@ -10,7 +10,7 @@ enum GuestInit {
     /// The applets the scripts below call; a busybox without them is refused at build time.
     static let requiredApplets = [
         "sh", "mount", "umount", "mkdir", "cat", "echo", "sleep", "insmod", "hostname", "ip", "acpid", "init",
-        "cttyhack", "poweroff", "sync",
+        "cttyhack", "poweroff", "sync", "base64", "timeout",
     ]
 
     /// `/init`: runs as PID 1 straight from the kernel. `@MODULE_DIR@` is replaced at build time.
@@ -89,6 +89,9 @@ enum GuestInit {
             say "no ACPI power button: a graceful stop is not possible, only a forced one"
         fi
 
+        # The guest agent serves `vmctl exec` on the virtio-serial port named vmctl.agent, if the VMM gives one.
+        /etc/vmctl/agent < /dev/null > /dev/null 2>&1 &
+
         echo "@MARKER@"
         exec /sbin/init
         """#
@@ -110,6 +113,41 @@ enum GuestInit {
         exit 0
 
         """
+
+    /// The guest agent behind `vmctl exec`: one request per line on the virtio-serial port `vmctl.agent`.
+    ///   PING ID                                → PONG ID
+    ///   EXEC ID TIMEOUT_S B64(SCRIPT) B64(STDIN) → DONE ID EXIT B64(STDOUT) B64(STDERR)   ("-" stands for empty)
+    /// Base64 keeps any bytes intact on a line protocol; `timeout` ends a command that overstays (exit 143).
+    static let agentScript = #"""
+        #!/bin/sh
+        port=""
+        for p in /sys/class/virtio-ports/*; do
+            [ "$(cat "$p/name" 2>/dev/null)" = vmctl.agent ] && port="/dev/${p##*/}"
+        done
+        [ -n "$port" ] || exit 0
+        b64() { v=$(base64 -w 0 < "$1"); echo "${v:--}"; }
+        unb64() { [ "$1" = - ] || echo "$1" | base64 -d; }
+        serve() {
+            while read -r verb id limit script input <&3; do
+                case "$verb" in
+                    PING) echo "PONG $id" >&3 ;;
+                    EXEC)
+                        unb64 "$script" > /run/agent.sh
+                        unb64 "$input" > /run/agent.in
+                        # 3>&- : the command must not hold the port, or a leftover child blocks the next session.
+                        timeout "$limit" sh /run/agent.sh < /run/agent.in > /run/agent.out 2> /run/agent.err 3>&-
+                        echo "DONE $id $? $(b64 /run/agent.out) $(b64 /run/agent.err)" >&3
+                        ;;
+                esac
+            done
+        }
+        # Reads end (EOF) whenever no host side is connected, and reopening can fail for a moment: a failed
+        # redirection on a function call is not fatal (on `exec` it would end the agent), so retry forever.
+        while true; do
+            serve 3<>"$port"
+            sleep 0.3
+        done
+        """#
 
     /// acpid's handler for the power button: ask init for an orderly power-off.
     static let powerButtonHandler = """

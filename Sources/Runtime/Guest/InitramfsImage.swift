@@ -47,6 +47,7 @@ struct InitramfsImage {
         cpio.file("init", contents: Data(GuestInit.initScript(moduleDirectory: "/" + moduleDirectory).utf8), mode: 0o755)
         cpio.file("etc/inittab", contents: Data(GuestInit.inittab.utf8))
         cpio.file("etc/vmctl/shutdown", contents: Data(GuestInit.shutdownScript.utf8), mode: 0o755)
+        cpio.file("etc/vmctl/agent", contents: Data(GuestInit.agentScript.utf8), mode: 0o755)
         cpio.file("etc/acpi/PWRF/00000080", contents: Data(GuestInit.powerButtonHandler.utf8), mode: 0o755)
         cpio.file("etc/profile", contents: Data(GuestInit.profile.utf8))
         return cpio.finish()
