@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "Planner", dependencies: ["VMCtlModel"]),
         // The VMM stack: FoundationEssentials at most (rule 11 of architecture.md); device models never import KVM.
         .target(name: "VMMDevices"),
+        .target(name: "CKVM"),
         .target(name: "VMMControl"),
         .executableTarget(name: "vmctl-vmm", dependencies: ["VMMControl"]),
         .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner"]),
