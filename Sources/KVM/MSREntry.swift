@@ -1,0 +1,10 @@
+/// One model-specific register and its value (struct kvm_msr_entry).
+public struct MSREntry: Hashable, Sendable {
+    public var index: UInt32
+    public var value: UInt64
+
+    public init(index: UInt32, value: UInt64) {
+        self.index = index
+        self.value = value
+    }
+}
