@@ -37,6 +37,7 @@ let package = Package(
         .executableTarget(name: "vmctl-switch", dependencies: ["NetSwitch"]),
         .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
+        .testTarget(name: "KVMTests", dependencies: ["KVM", "VMMDevices"], exclude: ["Payloads"]),
         .testTarget(name: "NetSwitchTests", dependencies: ["NetSwitch"]),
         .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"], exclude: ["Golden"]),
         .testTarget(name: "VMMControlTests", dependencies: ["VMMControl", "vmctl-vmm"]),
