@@ -21,9 +21,15 @@ public struct VMLaunch: Sendable {
     }
 
     public struct NIC: Sendable {
-        /// The unix socket of the network's switch (isolated networks).
-        public var switchSocket: String
+        public var attachment: Attachment
         public var mac: MACAddress
+
+        public enum Attachment: Sendable {
+            /// The unix socket of the network's switch (isolated networks).
+            case switchSocket(String)
+            /// A tap device on the network's Linux bridge (bridge and nat networks).
+            case tap(String)
+        }
     }
 }
 

@@ -135,7 +135,7 @@ public final class Executor: @unchecked Sendable {
             case .create, .replace:
                 guard let spec = desired.networks[name] else { return "" }
                 try runtime.createNetwork(name, spec: spec)
-                return "switch running"
+                return spec.mode == .isolated ? "switch running" : "bridge up"
             case .delete:
                 try runtime.deleteNetwork(name)
                 return "removed"

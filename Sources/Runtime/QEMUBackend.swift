@@ -35,9 +35,14 @@ public struct QEMUBackend: Backend {
                  "-chardev", "socket,id=agent,path=\(paths.agentSocket),server=on,wait=off",
                  "-device", "virtserialport,bus=vser0.0,chardev=agent,name=vmctl.agent"]
         for (index, nic) in launch.nics.enumerated() {
-            // QEMU's stream netdev speaks length-prefixed frames over the switch's unix socket.
-            args += ["-netdev", "stream,id=net\(index),server=off,addr.type=unix,addr.path=\(nic.switchSocket)",
-                     "-device", "virtio-net-pci,netdev=net\(index),mac=\(nic.mac)"]
+            switch nic.attachment {
+            case .switchSocket(let socket):
+                // QEMU's stream netdev speaks length-prefixed frames over the switch's unix socket.
+                args += ["-netdev", "stream,id=net\(index),server=off,addr.type=unix,addr.path=\(socket)"]
+            case .tap(let name):
+                args += ["-netdev", "tap,id=net\(index),ifname=\(name),script=no,downscript=no"]
+            }
+            args += ["-device", "virtio-net-pci,netdev=net\(index),mac=\(nic.mac)"]
         }
         for (index, disk) in launch.disks.enumerated() {
             // Read-only attachments may be shared by many VMs: they take no image lock.

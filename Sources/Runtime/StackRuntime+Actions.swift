@@ -104,6 +104,7 @@ extension StackRuntime {
         try backend(record.backend, for: name).destroy(record, paths: paths)
         // The wrapper (and any VMM no record knew of) must not outlive the VM's folder.
         VMProcess.endAll(referencing: paths)
+        removeTaps(of: name, spec: record.spec)
     }
 
     /// Waits until a VM that is starting (maybe launched by a vmctl that was killed) reaches readiness.

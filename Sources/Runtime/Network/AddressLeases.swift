@@ -11,7 +11,9 @@ struct AddressLeases {
 
     func address(for key: String, in spec: NetworkSpec, reserved: Set<IPv4Address>) throws -> IPv4Address {
         var leases = (try? AtomicFile.readJSON([String: IPv4Address].self, from: paths.leases)) ?? [:]
-        if let existing = leases[key] { return existing }
+        // A lease that another NIC now claims as its static `ip` is given up for a free address.
+        if let existing = leases[key], !reserved.contains(existing) { return existing }
+        leases[key] = nil
         let taken = Set(leases.values).union(reserved).union([spec.gateway])
         var candidate = spec.subnet.firstHost
         while candidate.value <= spec.subnet.lastHost.value {
@@ -24,6 +26,16 @@ struct AddressLeases {
             candidate = IPv4Address(candidate.value + 1)
         }
         throw RuntimeError.vm(name: key, operation: "allocate an address", reason: "the subnet \(spec.subnet) has no free address left")
+    }
+
+    /// Records a static address under its NIC's key, so the /etc/hosts of every VM on the network lists it,
+    /// also before the VM that has it was ever started (VMs of one wave boot side by side).
+    func pin(_ key: String, to address: IPv4Address) throws {
+        var leases = (try? AtomicFile.readJSON([String: IPv4Address].self, from: paths.leases)) ?? [:]
+        guard leases[key] != address else { return }
+        leases[key] = address
+        try AtomicFile.makeDirectory(paths.directory)
+        try AtomicFile.writeJSON(leases, to: paths.leases)
     }
 
     /// Forgets the leases of a VM that is deleted.

@@ -4,18 +4,24 @@ import VMCtlModel
 /// Isolated networks: one switch process each; NIC addresses from the manifest or from leases; stable MACs.
 extension StackRuntime {
     public func createNetwork(_ name: String, spec: NetworkSpec) throws {
-        guard spec.mode == .isolated else {
-            throw RuntimeError.vm(name: "network \(name)", operation: "create",
-                                  reason: "mode \(spec.mode.rawValue) is not implemented yet; use mode: isolated")
-        }
         try AtomicFile.makeDirectory(paths.networks)
+        if let old = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(name)), old.spec.mode != .isolated {
+            BridgeNetwork(paths: paths.network(name), stack: stack, name: name).delete()   // a replace starts over
+        }
+        switch spec.mode {
+        case .isolated:
+            SwitchProcess.stop(paths.network(name))   // a replace restarts the switch
+            try SwitchProcess.start(paths.network(name), name: name)
+        case .bridge, .nat:
+            SwitchProcess.stop(paths.network(name))
+            try BridgeNetwork(paths: paths.network(name), stack: stack, name: name).create(spec)
+        }
         try AtomicFile.writeJSON(ObservedNetwork(name: name, spec: spec), to: paths.networkRecord(name))
-        SwitchProcess.stop(paths.network(name))   // a replace restarts the switch
-        try SwitchProcess.start(paths.network(name), name: name)
     }
 
     public func deleteNetwork(_ name: String) throws {
         SwitchProcess.stop(paths.network(name))
+        BridgeNetwork(paths: paths.network(name), stack: stack, name: name).delete()
         unlink(paths.networkRecord(name))
         let folder = paths.network(name).directory
         if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
@@ -26,21 +32,25 @@ extension StackRuntime {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: paths.networks)) ?? [] where file.hasSuffix(".json") {
             let name = String(file.dropLast(5))
             guard var network = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(name)) else { continue }
-            if network.spec.mode == .isolated { network.running = SwitchProcess.isRunning(paths.network(name)) }
+            network.running = network.spec.mode == .isolated
+                ? SwitchProcess.isRunning(paths.network(name))
+                : BridgeNetwork(paths: paths.network(name), stack: stack, name: name).isUp(network.spec)
             networks[name] = network
         }
         return networks
     }
 
-    /// Gives every NIC of the stack without a static address its lease before any VM boots, so each VM's
-    /// /etc/hosts can list all its neighbours.
+    /// Gives every NIC of the stack without a static address its lease, and records the static ones, before
+    /// any VM boots, so each VM's /etc/hosts can list all its neighbours.
     public func allocateAddresses(for desired: Stack) throws {
         for instance in desired.instances {
-            for (index, nic) in instance.spec.networks.enumerated() where nic.ip == nil {
+            for (index, nic) in instance.spec.networks.enumerated() {
                 guard let network = desired.networks[nic.network] else { continue }
+                let leases = AddressLeases(paths: paths.network(nic.network))
+                let key = AddressLeases.key(vm: instance.name, nic: index)
+                if let ip = nic.ip { try leases.pin(key, to: ip); continue }
                 let reserved = Set(desired.instances.flatMap { $0.spec.networks.filter { $0.network == nic.network }.compactMap(\.ip) })
-                _ = try AddressLeases(paths: paths.network(nic.network))
-                    .address(for: AddressLeases.key(vm: instance.name, nic: index), in: network, reserved: reserved)
+                _ = try leases.address(for: key, in: network, reserved: reserved)
             }
         }
     }
@@ -55,14 +65,21 @@ extension StackRuntime {
             guard let network = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(nic.network)) else {
                 throw RuntimeError.vm(name: name, operation: "attach network \(nic.network)", reason: "the network does not exist; apply the stack")
             }
-            guard network.spec.mode == .isolated else {
-                throw RuntimeError.vm(name: name, operation: "attach network \(nic.network)", reason: "mode \(network.spec.mode.rawValue) is not implemented yet")
-            }
             let leases = AddressLeases(paths: paths.network(nic.network))
             let address = try nic.ip ?? leases.address(for: AddressLeases.key(vm: name, nic: index), in: network.spec, reserved: [])
             let mac = nic.mac ?? StableMAC.derive(stack: stack, vm: name, nic: index)
-            nics.append(VMLaunch.NIC(switchSocket: paths.network(nic.network).socket, mac: mac))
-            guestNICs.append(GuestNIC(interface: "eth\(index)", address: address, prefixLength: network.spec.subnet.prefixLength))
+            switch network.spec.mode {
+            case .isolated:
+                nics.append(VMLaunch.NIC(attachment: .switchSocket(paths.network(nic.network).socket), mac: mac))
+                guestNICs.append(GuestNIC(interface: "eth\(index)", address: address, prefixLength: network.spec.subnet.prefixLength))
+            case .bridge, .nat:
+                let tap = BridgeNetwork.tapName(stack: stack, vm: name, nic: index)
+                try BridgeNetwork(paths: paths.network(nic.network), stack: stack, name: nic.network).attachTap(tap, spec: network.spec)
+                nics.append(VMLaunch.NIC(attachment: .tap(tap), mac: mac))
+                // The host is the gateway: bridge and nat networks route through it.
+                guestNICs.append(GuestNIC(interface: "eth\(index)", address: address, prefixLength: network.spec.subnet.prefixLength,
+                                          gateway: network.spec.gateway))
+            }
             // Neighbours: leased addresses and static ones recorded for other VMs on this network.
             for (key, leased) in leases.all() {
                 let vm = String(key.split(separator: "/").first ?? "")
@@ -75,5 +92,17 @@ extension StackRuntime {
             }
         }
         return (nics, guestNICs, hosts.sorted { $0.name < $1.name })
+    }
+}
+
+extension StackRuntime {
+    /// Removes the taps of a VM's bridge and nat NICs (called when the VM is destroyed).
+    func removeTaps(of name: String, spec: VMSpec) {
+        for (index, nic) in spec.networks.enumerated() {
+            guard let network = try? AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(nic.network)),
+                  network.spec.mode != .isolated else { continue }
+            BridgeNetwork.removeTap(BridgeNetwork.tapName(stack: stack, vm: name, nic: index))
+        }
+        for network in Set(spec.networks.map(\.network)) { try? AddressLeases(paths: paths.network(network)).release(vm: name) }
     }
 }

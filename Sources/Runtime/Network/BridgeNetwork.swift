@@ -1,0 +1,92 @@
+import Foundation
+import VMCtlModel
+
+/// Bridge and NAT networks (root only): a Linux bridge with the gateway address, so the host reaches the
+/// VMs; a tap per NIC on it; for NAT, masquerading of the subnet's outbound traffic. vmctl records what it
+/// created (`owned.json`) and removes only that.
+struct BridgeNetwork {
+    struct Owned: Codable {
+        var bridge: String
+        var createdBridge: Bool
+        var addedAddress: String?
+        var natRule: [String]?
+    }
+
+    let paths: NetworkPaths
+    let stack: String
+    let name: String
+
+    var ownedFile: String { paths.directory + "/owned.json" }
+
+    static func hashName(prefix: String, _ text: String) -> String {
+        var hash: UInt32 = 0x811c_9dc5
+        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+        let hex = String(hash, radix: 16)
+        return prefix + String(repeating: "0", count: 8 - hex.count) + hex   // ≤ 15 characters, as Linux requires
+    }
+
+    func bridgeName(_ spec: NetworkSpec) -> String { spec.bridge ?? Self.hashName(prefix: "vb", "\(stack)/\(name)") }
+
+    static func tapName(stack: String, vm: String, nic: Int) -> String { hashName(prefix: "vt", "\(stack)/\(vm)/\(nic)") }
+
+    func create(_ spec: NetworkSpec) throws {
+        guard geteuid() == 0 else {
+            throw RuntimeError.vm(name: "network \(name)", operation: "create", reason: "mode \(spec.mode.rawValue) needs root (it creates a bridge and taps); use mode: isolated without root")
+        }
+        try AtomicFile.makeDirectory(paths.directory)
+        let bridge = bridgeName(spec)
+        var owned = (try? AtomicFile.readJSON(Owned.self, from: ownedFile)) ?? Owned(bridge: bridge, createdBridge: false)
+        if !HostCommand.interfaceExists(bridge) {
+            guard spec.bridge == nil else {
+                throw RuntimeError.vm(name: "network \(name)", operation: "create", reason: "the bridge \(bridge) named in the manifest does not exist")
+            }
+            try HostCommand.run(["ip", "link", "add", "name", bridge, "type", "bridge"])
+            owned.createdBridge = true
+        }
+        // Recorded after every step: if a later step fails, delete still removes what was made.
+        try AtomicFile.writeJSON(owned, to: ownedFile)
+        let address = "\(spec.gateway)/\(spec.subnet.prefixLength)"
+        let present = try HostCommand.run(["ip", "-o", "-4", "addr", "show", "dev", bridge]).output.contains(" \(address) ")
+        if !present {
+            try HostCommand.run(["ip", "addr", "add", address, "dev", bridge])
+            owned.addedAddress = address
+            try AtomicFile.writeJSON(owned, to: ownedFile)
+        }
+        try HostCommand.run(["ip", "link", "set", bridge, "up"])
+        if spec.mode == .nat {
+            try HostCommand.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+            let rule = ["POSTROUTING", "-s", "\(spec.subnet)", "!", "-o", bridge, "-j", "MASQUERADE",
+                        "-m", "comment", "--comment", "vmctl:\(stack)/\(name)"]
+            if try HostCommand.run(["iptables", "-t", "nat", "-C"] + rule, allowFailure: true).status != 0 {
+                try HostCommand.run(["iptables", "-t", "nat", "-A"] + rule)
+            }
+            owned.natRule = rule
+        }
+        try AtomicFile.writeJSON(owned, to: ownedFile)
+    }
+
+    func delete() {
+        guard let owned = try? AtomicFile.readJSON(Owned.self, from: ownedFile) else { return }
+        if let rule = owned.natRule { _ = try? HostCommand.run(["iptables", "-t", "nat", "-D"] + rule, allowFailure: true) }
+        if owned.createdBridge {
+            _ = try? HostCommand.run(["ip", "link", "del", owned.bridge], allowFailure: true)
+        } else if let address = owned.addedAddress {
+            _ = try? HostCommand.run(["ip", "addr", "del", address, "dev", owned.bridge], allowFailure: true)
+        }
+    }
+
+    func isUp(_ spec: NetworkSpec) -> Bool { HostCommand.interfaceExists(bridgeName(spec)) }
+
+    /// Creates the VM's tap on the bridge if it is missing (it survives restarts; destroy removes it).
+    func attachTap(_ tap: String, spec: NetworkSpec) throws {
+        if !HostCommand.interfaceExists(tap) {
+            try HostCommand.run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"])
+        }
+        try HostCommand.run(["ip", "link", "set", tap, "master", bridgeName(spec)])
+        try HostCommand.run(["ip", "link", "set", tap, "up"])
+    }
+
+    static func removeTap(_ tap: String) {
+        if HostCommand.interfaceExists(tap) { _ = try? HostCommand.run(["ip", "link", "del", tap], allowFailure: true) }
+    }
+}
