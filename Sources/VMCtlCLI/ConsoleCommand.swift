@@ -74,6 +74,16 @@ enum ConsoleConnection {
         return fd
     }
 
+    static func drain(_ socket: Int32, quietFor milliseconds: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        while poll(&descriptor, 1, milliseconds) > 0 {
+            let n = read(socket, &buffer, buffer.count)
+            if n <= 0 { return }
+            _ = write(STDOUT_FILENO, buffer, n)
+        }
+    }
+
     /// Copies stdin → socket and socket → stdout until the escape byte, end of input, or the VM goes away.
     static func pump(socket: Int32, escape: UInt8) throws {
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -87,7 +97,11 @@ enum ConsoleConnection {
             }
             if fds[0].revents != 0 {
                 let n = read(STDIN_FILENO, &buffer, buffer.count)
-                if n <= 0 { return }
+                if n <= 0 {
+                    // Piped input ended: show what the guest still answers, until it is quiet for half a second.
+                    drain(socket, quietFor: 500)
+                    return
+                }
                 if let index = buffer[..<n].firstIndex(of: escape) {
                     if index > 0 { _ = write(socket, buffer, index) }
                     return
