@@ -26,9 +26,20 @@ enum VMProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
         closeInheritedDescriptors(&actions)
+        // Nor the calling thread's signal mask and ignored signals: a Dispatch worker blocks nearly every
+        // signal, and apply ignores SIGINT, so a VMM or switch spawned from there would never see SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let cArgs = args.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let result = posix_spawn(&pid, setsid, &actions, nil, cArgs, environ)
+        let result = posix_spawn(&pid, setsid, &actions, &attributes, cArgs, environ)
         guard result == 0 else { throw RuntimeError.vm(name: name, operation: "start", reason: "cannot spawn the VMM: \(String(cString: strerror(result)))") }
         var status: Int32 = 0
         waitpid(pid, &status, 0)   // `setsid -f` forks and returns at once
