@@ -40,5 +40,12 @@ enum SwitchProcess {
         guard let pid = pid(paths), VMProcess.isOurs(pid: pid, startTime: nil, paths: paths.process) else { return }
         kill(pid, SIGTERM)
         if !VMProcess.waitForExit(pid: pid, startTime: nil, paths: paths.process, timeout: .seconds(2)) { kill(pid, SIGKILL) }
+        // The wrapper writes `exit` after the switch ends: let it finish, so removing the folder or starting
+        // a new switch does not race with it.
+        let deadline = ContinuousClock.now + .seconds(1)
+        while !FileManager.default.fileExists(atPath: paths.process.exit), ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        VMProcess.endAll(referencing: paths.process)
     }
 }
