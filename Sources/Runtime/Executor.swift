@@ -181,7 +181,7 @@ public final class Executor: @unchecked Sendable {
             if change.action == .replace {
                 // Graceful first: the guest flushes its disks before its VM is recreated.
                 try runtime.stop(name, timeout: options.stopTimeout)
-                try runtime.destroy(name)
+                try runtime.destroy(name, keepAddresses: true)
             }
             if PowerIntent.shouldRun(instance.spec.runStrategy, observed: change.action == .create ? nil : observed?.state) {
                 try runtime.start(name, spec: instance.spec, cancelled: cancelled)

@@ -95,7 +95,9 @@ extension StackRuntime {
         try save(record)
     }
 
-    public func destroy(_ name: String) throws {
+    /// Removes the VM, its folder and taps. Its addresses are released unless `keepAddresses` (a replace: the new
+    /// VM gets the same addresses, which the other VMs' /etc/hosts already list).
+    public func destroy(_ name: String, keepAddresses: Bool = false) throws {
         let paths = self.paths.vm(name)
         guard let record = try AtomicFile.readJSON(VMRecord.self, from: paths.record) else {
             if FileManager.default.fileExists(atPath: paths.directory) { try FileManager.default.removeItem(atPath: paths.directory) }
@@ -105,6 +107,7 @@ extension StackRuntime {
         // The wrapper (and any VMM no record knew of) must not outlive the VM's folder.
         VMProcess.endAll(referencing: paths)
         removeTaps(of: name, spec: record.spec)
+        if !keepAddresses { releaseAddresses(of: name, spec: record.spec) }
     }
 
     /// Waits until a VM that is starting (maybe launched by a vmctl that was killed) reaches readiness.

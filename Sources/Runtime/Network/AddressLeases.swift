@@ -5,11 +5,17 @@ import VMCtlModel
 /// adding or removing other VMs never renumbers a running one.
 struct AddressLeases {
     let paths: NetworkPaths
+    /// VMs of one wave start and stop on parallel threads: each read-modify-write of a leases file is atomic.
+    private static let lock = NSLock()
 
     /// The lease key of one NIC: `web-0/1` is web-0's second NIC.
     static func key(vm: String, nic: Int) -> String { "\(vm)/\(nic)" }
 
     func address(for key: String, in spec: NetworkSpec, reserved: Set<IPv4Address>) throws -> IPv4Address {
+        try Self.lock.withLock { try allocate(key, in: spec, reserved: reserved) }
+    }
+
+    private func allocate(_ key: String, in spec: NetworkSpec, reserved: Set<IPv4Address>) throws -> IPv4Address {
         var leases = (try? AtomicFile.readJSON([String: IPv4Address].self, from: paths.leases)) ?? [:]
         // A lease that another NIC now claims as its static `ip` is given up for a free address.
         if let existing = leases[key], !reserved.contains(existing) { return existing }
@@ -31,6 +37,8 @@ struct AddressLeases {
     /// Records a static address under its NIC's key, so the /etc/hosts of every VM on the network lists it,
     /// also before the VM that has it was ever started (VMs of one wave boot side by side).
     func pin(_ key: String, to address: IPv4Address) throws {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
         var leases = (try? AtomicFile.readJSON([String: IPv4Address].self, from: paths.leases)) ?? [:]
         guard leases[key] != address else { return }
         leases[key] = address
@@ -40,6 +48,8 @@ struct AddressLeases {
 
     /// Forgets the leases of a VM that is deleted.
     func release(vm: String) throws {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
         guard var leases = try AtomicFile.readJSON([String: IPv4Address].self, from: paths.leases) else { return }
         leases = leases.filter { !$0.key.hasPrefix(vm + "/") }
         try AtomicFile.writeJSON(leases, to: paths.leases)

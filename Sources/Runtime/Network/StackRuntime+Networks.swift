@@ -103,6 +103,10 @@ extension StackRuntime {
                   network.spec.mode != .isolated else { continue }
             BridgeNetwork.removeTap(BridgeNetwork.tapName(stack: stack, vm: name, nic: index))
         }
+    }
+
+    /// Forgets the addresses of a deleted VM, so they can be given out again.
+    func releaseAddresses(of name: String, spec: VMSpec) {
         for network in Set(spec.networks.map(\.network)) { try? AddressLeases(paths: paths.network(network)).release(vm: name) }
     }
 }
