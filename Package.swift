@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "vmctl", targets: ["vmctl"]),
         .library(name: "Manifest", targets: ["Manifest"]),
         .library(name: "VMCtlModel", targets: ["VMCtlModel"]),
+        .library(name: "VMMDevices", targets: ["VMMDevices"]),  // for fuzz/ (VirtqueueFuzz)
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),

@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// libFuzzer harness for the manifest loader. Separate from the root package so its sanitizer flags never touch
-// the normal build. Build and run with ./run.sh (see README.md).
+// libFuzzer harnesses for the manifest loader and for the virtqueue/virtio-blk device models. Separate from the root
+// package so its sanitizer flags never touch the normal build. Build and run with ./run.sh (see README.md).
 let package = Package(
     name: "vmctl-fuzz",
     platforms: [.macOS(.v15)],
@@ -20,6 +20,10 @@ let package = Package(
                 .product(name: "Manifest", package: "vmctl"),
                 .product(name: "VMCtlModel", package: "vmctl"),
             ]
+        ),
+        .executableTarget(
+            name: "VirtqueueFuzz",
+            dependencies: ["CFuzzerDriver", .product(name: "VMMDevices", package: "vmctl")]
         ),
     ]
 )

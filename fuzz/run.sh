@@ -1,53 +1,76 @@
 #!/usr/bin/env bash
-# Builds the manifest fuzzer (libFuzzer + AddressSanitizer) and runs it for SECONDS (default 600).
-#   fuzz/run.sh [SECONDS]
-# Seeds: fuzz/corpus (checked in). New inputs: fuzz/corpus-run. Findings: fuzz/artifacts (crash-*, timeout-*, oom-*).
+# Builds a fuzzer (libFuzzer + AddressSanitizer) and runs it for SECONDS (default 600).
+#   fuzz/run.sh [SECONDS]              the manifest loader (ManifestFuzz)
+#   fuzz/run.sh virtqueue [SECONDS]    split virtqueue + virtio-mmio + virtio-blk/console (VirtqueueFuzz)
+# Seeds: fuzz/corpus (manifest), fuzz/corpus-virtqueue (checked in). New inputs: fuzz/corpus-run, fuzz/corpus-run-virtqueue.
+# Findings: fuzz/artifacts (crash-*, timeout-*, oom-*; virtqueue ones prefixed virtqueue-).
 # FUZZ_ASAN=0 builds without AddressSanitizer (faster, finds fewer memory bugs).
 # Extra libFuzzer flags may follow in FUZZ_FLAGS, e.g. FUZZ_FLAGS="-jobs=2 -workers=2".
 set -euo pipefail
 
+target=manifest
+if [[ "${1:-}" == manifest || "${1:-}" == virtqueue ]]; then
+    target=$1
+    shift
+fi
 seconds=${1:-600}
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 
-sanitizers=(-Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link)
+case "$target" in
+    manifest)
+        product=ManifestFuzz seeds=corpus run_corpus=corpus-run prefix=artifacts/ log=artifacts/last-run.log
+        target_flags=(-dict=yaml.dict -max_len=65536) ;;
+    virtqueue)
+        product=VirtqueueFuzz seeds=corpus-virtqueue run_corpus=corpus-run-virtqueue prefix=artifacts/virtqueue-
+        log=artifacts/virtqueue-last-run.log
+        target_flags=(-max_len=8192) ;;
+esac
+
+# One -sanitize= list: swiftc keeps only the last -sanitize= flag, so a separate -sanitize=address would silently
+# drop the fuzzer's coverage instrumentation (libFuzzer then reports "no interesting inputs").
 if [[ "${FUZZ_ASAN:-1}" != 0 ]]; then
-    sanitizers+=(-Xswiftc -sanitize=address -Xcc -fsanitize=address)
+    sanitizers=(-Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
+else
+    sanitizers=(-Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link)
 fi
 
-echo "== building ManifestFuzz (release, ${sanitizers[*]})"
-swift build -c release --scratch-path .build --product ManifestFuzz \
+echo "== building $product (release, ${sanitizers[*]})"
+swift build -c release --scratch-path .build --product "$product" \
     -Xswiftc -parse-as-library "${sanitizers[@]}"
-binary=.build/release/ManifestFuzz
+binary=.build/release/$product
 
-mkdir -p corpus-run artifacts
-log=artifacts/last-run.log
-before=$(find artifacts -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'slow-unit-*' \) | wc -l)
+mkdir -p "$run_corpus" artifacts
+findings() {
+    local p=${prefix#artifacts/}
+    find artifacts -maxdepth 1 -type f \( -name "${p}crash-*" -o -name "${p}timeout-*" -o -name "${p}oom-*" \
+        -o -name "${p}leak-*" -o -name "${p}slow-unit-*" \) | wc -l
+}
+before=$(findings)
 
 echo "== fuzzing for ${seconds}s (log: fuzz/$log)"
 status=0
 # Swift's runtime keeps metadata caches alive until exit; LeakSanitizer would report them as leaks.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} \
-"$binary" corpus-run corpus \
-    -dict=yaml.dict \
+"$binary" "$run_corpus" "$seeds" \
+    "${target_flags[@]}" \
     -max_total_time="$seconds" \
     -timeout=2 \
     -rss_limit_mb=512 \
-    -max_len=65536 \
-    -artifact_prefix=artifacts/ \
+    -artifact_prefix="$prefix" \
     -print_final_stats=1 \
     ${FUZZ_FLAGS:-} 2>&1 | tee "$log" || status=$?
 
-findings=$(find artifacts -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'slow-unit-*' \) | wc -l)
+after=$(findings)
 execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
 rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
 rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-corpus=$(find corpus-run -type f | wc -l)
+corpus=$(find "$run_corpus" -type f | wc -l)
 
 echo "== summary: ${execs:-?} executions in ${seconds}s (${rate:-?} exec/s), coverage ${cov:-?} edges," \
-     "corpus-run ${corpus} inputs, peak RSS ${rss:-?} MB, new findings $((findings - before)) (crashes/timeouts/OOMs in fuzz/artifacts: ${findings})"
-if (( findings > before )) || (( status != 0 )); then
-    find artifacts -maxdepth 1 -type f -newer "$binary" ! -name last-run.log
+     "$run_corpus ${corpus} inputs, peak RSS ${rss:-?} MB, new findings $((after - before)) (crashes/timeouts/OOMs in fuzz/artifacts: ${after})"
+if (( after > before )) || (( status != 0 )); then
+    find artifacts -maxdepth 1 -type f -newer "$binary" ! -name '*last-run.log'
     exit 1
 fi

@@ -1,0 +1,34 @@
+import VMMDevices
+
+/// The first bytes of an input: which device, which features the driver accepts, the queue layout.
+///
+///     byte 0: bit0 read-only disk, bit1 accept EVENT_IDX, bit2 accept INDIRECT_DESC, bit3 custom layout,
+///             bit4 console instead of blk, bit5 (console) the avail-ring operations drive receiveq, not transmitq
+///     byte 1: queue size: 1 << (b % 9), or b itself when b ≥ 0xF0 (invalid sizes)
+///     custom layout: desc u64, avail u64, used u64
+struct FuzzConfig {
+    var readOnly: Bool
+    var eventIndex: Bool
+    var indirect: Bool
+    var console: Bool
+    /// The queue the avail-ring operations drive (at `layout`); any other queue sits 0x2000 further.
+    var fuzzedQueue: Int
+    var layout: VirtqueueLayout
+
+    init(_ input: inout FuzzInput) {
+        let flags = input.byte()
+        let sizeByte = input.byte()
+        readOnly = flags & 1 != 0
+        eventIndex = flags & 2 != 0
+        indirect = flags & 4 != 0
+        console = flags & 16 != 0
+        fuzzedQueue = console && flags & 32 == 0 ? 1 : 0
+        let size: UInt16 = sizeByte >= 0xF0 ? UInt16(sizeByte) : 1 << (sizeByte % 9)
+        if flags & 8 != 0 {
+            layout = VirtqueueLayout(size: size, descriptorTable: GuestAddress(input.integer()),
+                                     availRing: GuestAddress(input.integer()), usedRing: GuestAddress(input.integer()))
+        } else {
+            layout = FuzzMachine.defaultLayout(size: size)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import VMMDevices
+
+/// 16 KiB of guest RAM, one virtio-mmio transport with virtio-blk (or virtio-console), and a driver that the
+/// input steers. Default layout: descriptor table at 0x0, avail ring at 0x1000, used ring at 0x1400, so the memory
+/// image written at 0 controls descriptors and ring entries directly; data anywhere in RAM.
+///
+/// Operations (opcode = byte % 10):
+///     0 push head u16 to the avail ring      1 set avail.idx u16          2 QueueNotify u8
+///     3 write memory: addr u16, len u8, bytes 4 MMIO write: reg u8·4, u32  5 MMIO read reg u8·4
+///     6 interrupt handler (read + ACK)        7 reset and probe again       8 write descriptor: index u8,
+///       addr u64 (or u16 when the index's top bit is set), len u32, flags u16, next u16
+///     9 config read: offset u8, width 1/2/4/8; console: host input len u8 + bytes
+final class FuzzMachine {
+    static let ramSize: UInt64 = 0x4000
+
+    static func defaultLayout(size: UInt16) -> VirtqueueLayout {
+        VirtqueueLayout(size: size, descriptorTable: GuestAddress(0), availRing: GuestAddress(0x1000),
+                        usedRing: GuestAddress(0x1400))
+    }
+
+    let config: FuzzConfig
+    let memory = ByteGuestMemory(size: ramSize)
+    let irq = NullInterrupt()
+    let transport: VirtioMMIOTransport
+    let block: VirtioBlock?
+    let console: VirtioConsole?
+    var availIndex: UInt16 = 0
+
+    init(config: FuzzConfig) {
+        self.config = config
+        let device: any VirtioDevice
+        if config.console {
+            let console = VirtioConsole(output: NullOutput(), inputLimit: 4096)
+            self.console = console
+            block = nil
+            device = console
+        } else {
+            let block = VirtioBlock(backend: CheckedBackend(sectors: 16, readOnly: config.readOnly),
+                                    readOnly: config.readOnly, serial: "fuzz")
+            self.block = block
+            console = nil
+            device = block
+        }
+        transport = VirtioMMIOTransport(device: device, memory: memory, interruptLine: irq)
+    }
+
+    func loadImage(_ input: inout FuzzInput) {
+        let length = Int(input.integer(UInt16.self)) % Int(Self.ramSize + 1)
+        let image = input.take(length)
+        try? memory.writeBytes(GuestAddress(0), image)
+    }
+
+    func write32(_ offset: UInt64, _ value: UInt32) {
+        transport.write(offset: offset, data: (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) })
+    }
+
+    func read32(_ offset: UInt64) -> UInt32 {
+        var data = [UInt8](repeating: 0, count: 4)
+        transport.read(offset: offset, data: &data)
+        return data.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Linux's probe sequence with the config's features and layout, for every queue the device has.
+    func probe() {
+        write32(0x70, 0)
+        write32(0x70, 1)
+        write32(0x70, 3)
+        write32(0x14, 0)
+        let offered = UInt64(read32(0x10))
+        var accepted = VirtioFeature.version1 | offered & ~(VirtioFeature.eventIndex | VirtioFeature.indirectDescriptors)
+        if config.eventIndex { accepted |= offered & VirtioFeature.eventIndex }
+        if config.indirect { accepted |= offered & VirtioFeature.indirectDescriptors }
+        write32(0x24, 0)
+        write32(0x20, UInt32(truncatingIfNeeded: accepted))
+        write32(0x24, 1)
+        write32(0x20, 1)
+        write32(0x70, 0xB)
+        for queue in 0..<2 {
+            write32(0x30, UInt32(queue))
+            guard read32(0x34) != 0 else { break }
+            // The queue the input does not drive sits 0x2000 further so the queues do not share rings.
+            let shift: UInt64 = queue == config.fuzzedQueue ? 0 : 0x2000
+            let layout = config.layout
+            write32(0x38, UInt32(layout.size))
+            for (register, address) in [(0x80, layout.descriptorTable), (0x90, layout.availRing), (0xA0, layout.usedRing)] {
+                let value = address.value &+ shift
+                write32(UInt64(register), UInt32(truncatingIfNeeded: value))
+                write32(UInt64(register + 4), UInt32(truncatingIfNeeded: value >> 32))
+            }
+            write32(0x44, 1)
+        }
+        write32(0x70, 0xF)
+        availIndex = 0
+    }
+
+    func step(_ input: inout FuzzInput) {
+        let layout = config.layout
+        switch input.byte() % 10 {
+        case 0:
+            let head: UInt16 = input.integer()
+            let size = max(1, UInt64(layout.size))
+            try? memory.writeInteger(GuestAddress(layout.availRing.value &+ 4 &+ 2 * (UInt64(availIndex) % size)), head)
+            availIndex &+= 1
+            try? memory.writeInteger(GuestAddress(layout.availRing.value &+ 2), availIndex)
+        case 1:
+            availIndex = input.integer()
+            try? memory.writeInteger(GuestAddress(layout.availRing.value &+ 2), availIndex)
+        case 2:
+            write32(0x50, UInt32(input.byte() % 3))
+        case 3:
+            let address: UInt16 = input.integer()
+            let bytes = input.take(Int(input.byte()))
+            try? memory.writeBytes(GuestAddress(UInt64(address)), bytes)
+        case 4:
+            let register = UInt64(input.byte()) * 4
+            write32(register, input.integer())
+        case 5:
+            _ = read32(UInt64(input.byte()) * 4)
+        case 6:
+            write32(0x64, read32(0x60))
+        case 7:
+            probe()
+        case 8:
+            writeDescriptor(&input)
+        default:
+            if let console {
+                console.receive(input.take(Int(input.byte())))
+            } else {
+                var data = [UInt8](repeating: 0, count: [1, 2, 4, 8][Int(input.byte() % 4)])
+                transport.read(offset: 0x100 + UInt64(input.byte()), data: &data)
+            }
+        }
+    }
+
+    private func writeDescriptor(_ input: inout FuzzInput) {
+        let selector = input.byte()
+        let index = UInt64(selector & 0x7F)
+        let address: UInt64 = selector & 0x80 != 0 ? UInt64(input.integer(UInt16.self)) : input.integer()
+        let base = config.layout.descriptorTable.value &+ 16 &* index
+        try? memory.writeInteger(GuestAddress(base), address)
+        try? memory.writeInteger(GuestAddress(base &+ 8), input.integer(UInt32.self))
+        try? memory.writeInteger(GuestAddress(base &+ 12), input.integer(UInt16.self))
+        try? memory.writeInteger(GuestAddress(base &+ 14), input.integer(UInt16.self))
+    }
+
+    func report() {
+        print("status 0x\(String(transport.status.rawValue, radix: 16)) activated \(transport.isActivated)"
+              + " irqs \(irq.count) refused \(transport.refusedWrites) reset: \(transport.interrupt.resetReason ?? "-")")
+        if let block { print("blk \(block.stats)") }
+        if let console { print("console \(console.stats) pending \(console.pendingInput)") }
+    }
+
+    /// Invariants that must hold after every operation.
+    func check() {
+        let status = transport.status
+        if transport.isActivated {
+            precondition(status.contains(.driverOK), "activated without DRIVER_OK")
+        }
+        if status.contains(.driverOK), !status.contains(.needsReset) {
+            precondition(transport.isActivated, "DRIVER_OK without activation or NEEDS_RESET")
+        }
+        if let block {
+            precondition(block.isBroken == false || status.contains(.needsReset), "broken device without NEEDS_RESET")
+            let stats = block.stats
+            precondition(stats.bytesRead <= 16 * 512 * UInt64(max(1, stats.completed)), "more read than requested")
+        }
+        if let console {
+            precondition(console.pendingInput <= console.inputLimit, "input buffer over its bound")
+        }
+    }
+}
