@@ -37,6 +37,9 @@ public struct EthernetSwitch: Sendable {
 
     public func learnedPort(of mac: MAC) -> Port? { table[mac]?.port }
 
+    /// How many addresses the switch has learned (expired ones included until they are seen again or their port goes).
+    public var learnedCount: Int { table.count }
+
     static func mac(_ frame: [UInt8], at offset: Int) -> MAC {
         (0..<6).reduce(MAC(0)) { $0 << 8 | MAC(frame[offset + $1]) }
     }

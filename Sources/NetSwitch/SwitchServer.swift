@@ -142,7 +142,7 @@ public final class SwitchServer {
         nextStatsWrite = now + 1
         statsDirty = false
         let stats = SwitchStats(ports: Dictionary(connections.values.map { ($0.name, $0.counters) }, uniquingKeysWith: { a, _ in a }),
-                                learned: 0, pid: getpid())
+                                learned: switchCore.learnedCount, pid: getpid())
         guard let data = try? JSONEncoder().encode(stats) else { return }
         let temporary = statsPath + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

@@ -19,6 +19,7 @@ struct EthernetSwitchTests {
         #expect(sw.forward(Self.frame(to: a, from: b), from: 2, now: 0) == [1])               // learns b on 2
         #expect(sw.forward(Self.frame(to: b, from: a), from: 1, now: 0) == [2])
         #expect(sw.learnedPort(of: 0x5254_0000_0001) == 1)
+        #expect(sw.learnedCount == 2)
     }
 
     @Test("multicast floods; a frame never returns to its port; runts are dropped")
