@@ -43,6 +43,7 @@ extension StackRuntime {
     /// Gives every NIC of the stack without a static address its lease, and records the static ones, before
     /// any VM boots, so each VM's /etc/hosts can list all its neighbours.
     public func allocateAddresses(for desired: Stack) throws {
+        try checkStaticAddressesAreFree(desired)
         for instance in desired.instances {
             for (index, nic) in instance.spec.networks.enumerated() {
                 guard let network = desired.networks[nic.network] else { continue }
@@ -51,6 +52,26 @@ extension StackRuntime {
                 if let ip = nic.ip { try leases.pin(key, to: ip); continue }
                 let reserved = Set(desired.instances.flatMap { $0.spec.networks.filter { $0.network == nic.network }.compactMap(\.ip) })
                 _ = try leases.address(for: key, in: network, reserved: reserved)
+            }
+        }
+    }
+
+    /// The manifest cannot know leases: a static `ip` that a VM which stays, and runs, got dynamically would
+    /// put two VMs on one address (its lease moves, but it keeps using the old address until it restarts).
+    private func checkStaticAddressesAreFree(_ desired: Stack) throws {
+        let records = (try? self.records()) ?? [:]
+        let kept = Set(desired.instances.map(\.name))
+        for instance in desired.instances {
+            for (index, nic) in instance.spec.networks.enumerated() {
+                guard let ip = nic.ip else { continue }
+                let key = AddressLeases.key(vm: instance.name, nic: index)
+                for (other, leased) in AddressLeases(paths: paths.network(nic.network)).all() where leased == ip && other != key {
+                    let vm = String(other.split(separator: "/").first ?? "")
+                    guard vm != instance.name, kept.contains(vm), let record = records[vm],
+                          [.starting, .running, .paused].contains(inspect(record).state) else { continue }
+                    throw RuntimeError.vm(name: instance.name, operation: "use address \(ip) on network \(nic.network)",
+                                          reason: "VM '\(vm)' got it dynamically and is running with it; stop '\(vm)' first (it gets a new address when it starts) or choose another ip")
+                }
             }
         }
     }
