@@ -26,7 +26,9 @@ let package = Package(
         // KVM imports VMMDevices only for the GuestMemory protocol that GuestRAM implements.
         .target(name: "KVM", dependencies: ["CKVM", "VMMDevices"]),
         .target(name: "VMMControl"),
-        .executableTarget(name: "vmctl-vmm", dependencies: ["VMMControl"]),
+        // The machine builder, vCPU threads, event loop and control handler: spec → running VM.
+        .target(name: "VMM", dependencies: ["KVM", "VMMDevices", "VMMControl"]),
+        .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"]),
         .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner"]),
         .target(
             name: "VMCtlCLI",
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "NetSwitchTests", dependencies: ["NetSwitch"]),
         .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"], exclude: ["Golden"]),
         .testTarget(name: "VMMControlTests", dependencies: ["VMMControl", "vmctl-vmm"]),
+        .testTarget(name: "VMMTests", dependencies: ["VMM", "KVM", "VMMDevices", "VMMControl", "vmctl-vmm"], exclude: ["Payloads"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),
         .testTarget(
             name: "ManifestTests",

@@ -1,4 +1,5 @@
 import Glibc
+import VMM
 import VMMControl
 
 /// The whole life of one `vmctl-vmm` process: parse, load and validate the spec, serve the control
@@ -42,17 +43,23 @@ enum VMMMain {
         return spec
     }
 
+    /// Builds the machine (a failure exits 1 before the control socket exists), serves the control socket,
+    /// runs the vCPUs until the machine ends, and returns its exit code (docs/control-protocol.md).
     private static func serve(_ spec: LaunchSpec, started: ContinuousClock.Instant) -> VMMExitCode {
+        let machine: Machine
+        do { machine = try MachineBuilder.build(spec, started: started) } catch {
+            report("boot VM \(spec.name): \(error)")
+            return .vmmError
+        }
         let server: ControlServer
-        do { server = try ControlServer(path: spec.controlSocket, handler: UnbootedHandler(spec: spec, started: started)) } catch {
+        do { server = try ControlServer(path: spec.controlSocket, handler: machine.controlHandler) } catch {
             report("serve the control socket: \(error)")
             return .vmmError
         }
-        defer { server.stop() }
-        // The VMM core plugs in here: build the machine from `spec`, hand its handler to the server, run
-        // the vCPUs, and return the exit code the machine ends with.
-        report("boot VM \(spec.name): not implemented: \(UnbootedHandler.reason)")
-        return .vmmError
+        let end = machine.run()
+        server.stop()
+        report("VM \(spec.name) ended: \(end.code.summary)" + (end.message.map { ": " + $0 } ?? ""))
+        return end.code
     }
 
     private static func report(_ message: String) {

@@ -1,0 +1,103 @@
+import KVM
+import VMMControl
+import VMMDevices
+
+/// Every device of one machine and the two buses they sit on (vmm-facts §2, §5). Devices outlive VM
+/// generations: a reset puts them back in their power-on state (`reset()`) and the next generation binds
+/// their interrupt lines and notification addresses again.
+///
+/// `@unchecked Sendable`: the buses are filled in `init` and only looked up afterwards (`Bus.device(at:)`
+/// reads an array nobody writes); every device on them is thread-safe itself or a `SerializedDevice`.
+final class DeviceSet: @unchecked Sendable {
+    /// One virtio-mmio window (vmm-facts §6): the locked transport, its GSI and its queue count.
+    struct VirtioSlot: Sendable {
+        var name: String
+        var base: UInt64
+        var line: IRQLine
+        var transport: SerializedDevice
+        var queueCount: Int
+    }
+
+    static let firstVirtioGSI: UInt32 = 5
+    static let lastVirtioGSI: UInt32 = 23
+
+    let consoleLog: ConsoleLog
+    let serial: Serial8250
+    let keyboard: I8042
+    let powerPort: ACPIPowerPort
+    let virtio: [VirtioSlot]
+    let lines: [IRQLine]
+    let pio = Bus()
+    let mmio = Bus()
+
+    init(spec: LaunchSpec, memory: GuestRAM, events: any PowerEvents) throws(VMMError) {
+        consoleLog = try ConsoleLog(path: spec.consoleLog)
+        let serialLine = try IRQLine(gsi: DSDT.com1GSI)
+        let keyboardLine = try IRQLine(gsi: DSDT.i8042GSI)
+        serial = Serial8250(output: consoleLog, interrupt: serialLine)
+        keyboard = I8042(interrupt: keyboardLine, events: events)
+        powerPort = ACPIPowerPort(events: events)
+
+        var slots: [VirtioSlot] = []
+        func nextWindow(_ name: String) throws(VMMError) -> (base: UInt64, line: IRQLine) {
+            let gsi = Self.firstVirtioGSI + UInt32(slots.count)
+            guard gsi <= Self.lastVirtioGSI else {
+                throw .device("\(name): no free GSI (virtio devices use GSIs \(Self.firstVirtioGSI)–\(Self.lastVirtioGSI))")
+            }
+            return (BootLayout.virtioMMIOStart + UInt64(slots.count) * BootLayout.virtioMMIOWindow, try IRQLine(gsi: gsi))
+        }
+        // Disks first, in spec order, so the first one is /dev/vda (vmm-facts §2).
+        for (index, disk) in spec.disks.enumerated() {
+            let name = "virtio-blk \(disk.path)"
+            let (base, line) = try nextWindow(name)
+            let backend: RawFileBlockBackend
+            do { backend = try RawFileBlockBackend(path: disk.path, readOnly: disk.readOnly) } catch {
+                throw .disk(path: disk.path, error)
+            }
+            let serialNumber = String(disk.path.split(separator: "/").last ?? "disk\(index)")
+            let device = VirtioBlock(backend: backend, readOnly: disk.readOnly, serial: serialNumber)
+            let transport = SerializedDevice(VirtioMMIOTransport(device: device, memory: memory, interruptLine: line))
+            slots.append(VirtioSlot(name: name, base: base, line: line, transport: transport, queueCount: 1))
+        }
+        let (base, line) = try nextWindow("virtio-console")
+        let console = VirtioConsole(output: consoleLog)
+        let transport = SerializedDevice(VirtioMMIOTransport(device: console, memory: memory, interruptLine: line))
+        slots.append(VirtioSlot(name: "virtio-console", base: base, line: line, transport: transport, queueCount: 2))
+        virtio = slots
+        lines = [keyboardLine, serialLine] + slots.map(\.line)
+
+        do {
+            try pio.register(serial, at: Bus.Range(base: UInt64(DSDT.com1Port), length: 8))
+            try pio.register(keyboard, at: Bus.Range(base: UInt64(I8042.basePort), length: I8042.length))
+            try pio.register(powerPort, at: Bus.Range(base: UInt64(ACPIPowerPort.port), length: ACPIPowerPort.length))
+            for slot in slots {
+                try mmio.register(slot.transport, at: Bus.Range(base: slot.base, length: BootLayout.virtioMMIOWindow))
+            }
+        } catch {
+            throw .device("bus layout: \(error)")
+        }
+    }
+
+    /// The DSDT describing these devices: one LNRO0005 entry per virtio window, COM1, PS/2, \_S5_.
+    var dsdt: DSDT {
+        DSDT(virtio: virtio.map { DSDT.VirtioMMIO(base: $0.base, gsi: $0.line.gsi) })
+    }
+
+    /// Power-on state for a reset: UART and i8042 registers cleared, every virtio device reset as if the
+    /// driver wrote status 0 (queues forgotten; disks stay open).
+    func reset() {
+        serial.reset()
+        keyboard.reset()
+        for slot in virtio {
+            slot.transport.write(offset: VirtioMMIOTransportOffsets.status, data: [0, 0, 0, 0])
+        }
+    }
+}
+
+/// virtio-mmio register offsets the VMM itself writes (VMMDevices keeps its register map internal).
+enum VirtioMMIOTransportOffsets {
+    /// QueueNotify: the driver writes the queue index.
+    static let queueNotify: UInt64 = 0x050
+    /// Status: writing 0 resets the device.
+    static let status: UInt64 = 0x070
+}

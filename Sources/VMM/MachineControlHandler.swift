@@ -1,0 +1,77 @@
+import Glibc
+import VMMControl
+import VMMDevices
+
+/// The control protocol on a running machine (docs/control-protocol.md). Called from control connection
+/// threads; state changes go through the supervisor, which the machine's main thread serves in order.
+struct MachineControlHandler: ControlHandler {
+    let machine: Machine
+
+    static let acpiShutdownUnavailable = "shutdown method acpi: this VMM has no ACPI power button yet (the hardware-reduced "
+        + "FADT has no GED device to signal it); use method ctrl-alt-del"
+
+    func handle(_ command: ControlCommand) throws(ControlError) -> ControlResult {
+        let supervisor = machine.supervisor
+        switch command {
+        case .describe:
+            return .description(VMDescription(
+                name: machine.spec.name, state: Self.wireState(supervisor.runState), vcpus: machine.spec.vcpus,
+                memoryMiB: machine.spec.memoryMiB, uptimeMilliseconds: machine.uptimeMilliseconds, pid: getpid(),
+                exits: machine.exitCounts.reduce(0) { $0 + $1.total }))
+        case .stats:
+            let counts = machine.exitCounts
+            var byReason: [String: Int] = [:]
+            for reason in ExitReason.allCases {
+                let total = counts.reduce(0) { $0 + $1.byReason[reason.rawValue] }
+                if total > 0 { byReason[reason.name] = total }
+            }
+            return .stats(VMStats(
+                vcpus: counts.enumerated().map { VMStats.VCPU(index: $0.offset, exits: $0.element.total) },
+                exitsByReason: byReason, unknownPortIO: counts.reduce(0) { $0 + $1.unknownPortIO },
+                residentBytes: ProcessMemory.residentBytes() ?? 0))
+        case .pause:
+            try supervisor.perform(.pause)
+            return .done
+        case .resume:
+            try supervisor.perform(.resume)
+            return .done
+        case .reset:
+            try supervisor.perform(.reset(reason: "reset through the control socket"))
+            return .done
+        case .shutdown(.acpi):
+            try requireNotStopping()
+            throw ControlError(.notImplemented, Self.acpiShutdownUnavailable)
+        case .shutdown(.ctrlAltDel):
+            try requireNotStopping()
+            supervisor.noteShutdownRequested()
+            guard machine.parts.devices.keyboard.sendCtrlAltDel() else {
+                throw ControlError(.failed, "shutdown: the i8042 keyboard queue is full (the guest is not reading it); retry or use power-off")
+            }
+            return .done
+        case .powerOff:
+            try requireNotStopping()
+            return .done  // the machine stops once the response is out (responseSent)
+        case .consoleInput(let bytes):
+            guard machine.spec.serialInput else { throw ControlError(.consoleInputDisabled, "serial input is not enabled for this VM") }
+            try requireNotStopping()
+            return .consoleInput(ConsoleInputResult(accepted: machine.parts.devices.serial.enqueue(bytes)))
+        }
+    }
+
+    func responseSent(for command: ControlCommand, outcome: Result<ControlResult, ControlError>) {
+        guard command == .powerOff, case .success = outcome else { return }
+        machine.supervisor.post(.stop(.poweredOff, message: nil))
+    }
+
+    private func requireNotStopping() throws(ControlError) {
+        if machine.supervisor.runState == .stopping { throw Supervisor.stoppingError }
+    }
+
+    static func wireState(_ state: RunState) -> VMRunState {
+        switch state {
+        case .running: return .running
+        case .paused: return .paused
+        case .stopping: return .stopping
+        }
+    }
+}
