@@ -1,7 +1,7 @@
 import VMCtlModel
 
-/// Counts what VMs holding resources use now and after the plan, against the stack's budget.
-/// Teardown runs before bring-up (see `Waves`), so usage never peaks above max(now, after).
+/// Counts what VMs holding resources use now, after the plan, and at the peak while its waves run, against the
+/// stack's budget.
 enum CapacityCheck {
     static func report(desired: Stack, observed: ObservedState, runsAfter: [String: Bool]) -> CapacityReport {
         var nowCPUs = 0.0, nowMemory = 0.0
@@ -25,7 +25,43 @@ enum CapacityCheck {
             memory: CapacityUse(now: nowMemory, after: afterMemory, limit: Double(desired.host.memoryLimit)))
     }
 
-    /// Refuses a plan that would raise usage above the limit. A plan that lowers usage is allowed even when
+    /// Walks the waves: inside a wave changes run in parallel, so each counts at the larger of its VM's use
+    /// before and after; between waves every VM of the wave has its new use.
+    static func withPeak(_ report: CapacityReport, changes: [Change], desired: Stack, observed: ObservedState,
+                         runsAfter: [String: Bool]) -> CapacityReport {
+        let wanted = Dictionary(desired.instances.map { ($0.name, $0.spec) }, uniquingKeysWith: { a, _ in a })
+        func use(before name: String) -> (Double, Double) {
+            guard let vm = observed.vms[name], vm.state.holdsResources else { return (0, 0) }
+            return (Double(vm.spec.cpus), Double(vm.spec.memory.bytes))
+        }
+        func use(after name: String) -> (Double, Double) {
+            guard runsAfter[name] == true, let spec = wanted[name] ?? observed.vms[name]?.spec else { return (0, 0) }
+            return (Double(spec.cpus), Double(spec.memory.bytes))
+        }
+        var current: [String: (Double, Double)] = [:]
+        for name in observed.vms.keys { current[name] = use(before: name) }
+        func total(_ values: [String: (Double, Double)]) -> (Double, Double) {
+            values.values.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+        }
+        var peak = total(current)
+        for wave in Set(changes.map(\.wave)).sorted() where wave > 0 {
+            var during = current
+            for change in changes where change.wave == wave && change.address.kind == .vm {
+                let name = change.address.name
+                let before = current[name] ?? (0, 0), after = use(after: name)
+                during[name] = (max(before.0, after.0), max(before.1, after.1))
+                current[name] = after
+            }
+            let sum = total(during)
+            peak = (max(peak.0, sum.0), max(peak.1, sum.1))
+        }
+        var report = report
+        report.vcpus.peak = max(peak.0, report.vcpus.now, report.vcpus.after)
+        report.memory.peak = max(peak.1, report.memory.now, report.memory.after)
+        return report
+    }
+
+    /// Refuses a plan that would raise usage above the limit, at its end or at its peak while it runs. A plan that lowers usage is allowed even when
     /// the host is still over budget afterwards, so a lowered budget can be reached step by step.
     /// `keptRunning` names VMs outside the manifest that keep running and count against the budget.
     static func refusals(_ report: CapacityReport, keptRunning: [String] = []) -> [Refusal] {
@@ -46,6 +82,17 @@ enum CapacityCheck {
             refusals.append(Refusal(address: nil,
                 message: "the stack would use \(bytes(memory.after)) of memory but may use \(bytes(memory.limit)) (now \(bytes(memory.now)))",
                 hint: kept + "lower memory or replicas, stop VMs with runStrategy: Halted, or raise host.memory or host.overcommit.memory"))
+        }
+        // The end state fits, but the waves would pass through more than both now and the limit.
+        if cpus.after <= cpus.limit || cpus.after <= cpus.now, cpus.peak > cpus.limit, cpus.peak > cpus.now {
+            refusals.append(Refusal(address: nil,
+                message: "while the plan runs, the stack would briefly run \(whole(cpus.peak)) vCPUs but may use \(whole(cpus.limit)) (now \(whole(cpus.now)), after \(whole(cpus.after)))",
+                hint: "apply in two steps (first the changes that lower usage), or raise host.cpus or host.overcommit.cpu"))
+        }
+        if memory.after <= memory.limit || memory.after <= memory.now, memory.peak > memory.limit, memory.peak > memory.now {
+            refusals.append(Refusal(address: nil,
+                message: "while the plan runs, the stack would briefly use \(bytes(memory.peak)) of memory but may use \(bytes(memory.limit)) (now \(bytes(memory.now)), after \(bytes(memory.after)))",
+                hint: "apply in two steps (first the changes that lower usage), or raise host.memory or host.overcommit.memory"))
         }
         return refusals
     }

@@ -112,7 +112,17 @@ public struct Refusal: Hashable, Sendable, Codable {
 public struct CapacityUse: Hashable, Sendable, Codable {
     public var now: Double
     public var after: Double
+    /// The most in use at any moment while the waves run (changes of one wave count at the larger of their
+    /// VM's use before and after, since they run in parallel).
+    public var peak: Double
     public var limit: Double
+
+    public init(now: Double, after: Double, peak: Double? = nil, limit: Double) {
+        self.now = now
+        self.after = after
+        self.peak = peak ?? max(now, after)
+        self.limit = limit
+    }
 }
 
 public struct CapacityReport: Hashable, Sendable, Codable {

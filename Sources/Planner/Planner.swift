@@ -216,11 +216,12 @@ struct PlanBuilder {
     }
 
     func finish() -> Plan {
-        let capacity = CapacityCheck.report(desired: desired, observed: observed, runsAfter: runsAfter)
+        let ordered = Waves.assign(changes, desired: desired, observed: observed)
+        let capacity = CapacityCheck.withPeak(CapacityCheck.report(desired: desired, observed: observed, runsAfter: runsAfter),
+                                              changes: ordered, desired: desired, observed: observed, runsAfter: runsAfter)
         var refusals = self.refusals
         let keptRunning = kept.filter { $0.address.kind == .vm && runsAfter[$0.address.name] == true }.map(\.address.name).sorted()
         refusals += CapacityCheck.refusals(capacity, keptRunning: keptRunning)
-        let ordered = Waves.assign(changes, desired: desired, observed: observed)
         return Plan(formatVersion: Plan.formatVersion, stack: desired.name, options: options, changes: ordered,
                     kept: kept.sorted { $0.address < $1.address }, refusals: refusals, capacity: capacity)
     }

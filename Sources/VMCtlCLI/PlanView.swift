@@ -89,9 +89,13 @@ struct PlanView {
         func bytes(_ value: Double) -> String { ByteSize(bytes: UInt64(max(0, value))).approximate }
         // A plan may lower usage and still end over the limit (it is not refused); say so rather than let it pass unseen.
         func over(_ use: CapacityUse) -> String { use.after > use.limit ? " (over the limit)" : "" }
+        // Parallel changes of one wave can briefly use more than before and after: show that peak when it does.
+        func peak(_ use: CapacityUse, _ format: (Double) -> String) -> String {
+            use.peak > max(use.now, use.after) ? " (peak \(format(use.peak)) while applying)" : ""
+        }
         let cpus = capacity.vcpus, memory = capacity.memory
-        return "Capacity: vCPUs \(number(cpus.now)) → \(number(cpus.after)) of \(number(cpus.limit))\(over(cpus)); "
-            + "memory \(bytes(memory.now)) → \(bytes(memory.after)) of \(bytes(memory.limit))\(over(memory))"
+        return "Capacity: vCPUs \(number(cpus.now)) → \(number(cpus.after)) of \(number(cpus.limit))\(peak(cpus, number))\(over(cpus)); "
+            + "memory \(bytes(memory.now)) → \(bytes(memory.after)) of \(bytes(memory.limit))\(peak(memory, bytes))\(over(memory))"
     }
 
     /// `Plan: 2 to create, 1 to restart, 0 to delete.` Create and delete always; the rest when present.
