@@ -1,13 +1,19 @@
 import Foundation
 import Testing
 
-/// End-to-end: the real `vmctl` binary boots real default-guest VMs under QEMU (TCG here) and is checked
-/// through its own commands and the host's processes. Serialized: VMs of two tests never boot at once.
+/// Every suite that boots real VMs is nested here: `.serialized` applies to the nested suites too, so VMs of
+/// two tests never boot at once, even across suites (top-level suites would run in parallel).
 ///
 /// Skipped, not passed, where the host lacks QEMU, the Debian cloud kernel or busybox
 /// (apt-get install qemu-system-x86 linux-image-cloud-amd64 busybox-static); CI installs them, so they run there.
-@Suite("End to end: real VMs under QEMU", .serialized,
+@Suite("Real VMs under QEMU, one test at a time", .serialized,
        .enabled(if: E2EHost.ready, "needs /usr/bin/qemu-system-x86_64, /boot/vmlinuz-*cloud-amd64 and /bin/busybox"))
+enum RealVMTests {}
+
+extension RealVMTests {
+/// End-to-end: the real `vmctl` binary boots real default-guest VMs under QEMU (TCG here) and is checked
+/// through its own commands and the host's processes.
+@Suite("End to end: real VMs under QEMU")
 struct EndToEndTests {
     static let trio = """
         apiVersion: vmctl/v1
@@ -197,6 +203,7 @@ struct EndToEndTests {
         #expect(env.processes().isEmpty, "processes left by destroy: \(env.processes())")
         #expect(!FileManager.default.fileExists(atPath: env.stackFolder), "left: \(env.files(under: env.stackFolder))")
     }
+}
 }
 
 /// What the tests need from the host.
