@@ -2,6 +2,8 @@
 enum Invocation: Equatable {
     case version
     case help
+    /// Print `VMMCapabilities` as one JSON line (can this build boot?); the runtime asks before it picks kvm.
+    case capabilities
     /// Validate the spec (and that its files are there), then exit 0 or 1; starts nothing.
     case check(source: String)
     /// Validate, serve the control socket, boot.
@@ -11,6 +13,7 @@ enum Invocation: Equatable {
         usage: vmctl-vmm [--check] SPEC     run (or only validate) the VM described by the launch spec SPEC
                                             (a JSON file; "-" or no SPEC reads it from stdin)
                vmctl-vmm --version | --help
+               vmctl-vmm --capabilities     print {"boot": …, "version": …} as one JSON line
         exit status: 0 guest powered off, 1 VMM error (bad spec, KVM failure), 2 guest crashed,
                      3 powered off through the control socket (docs/control-protocol.md)
         """
@@ -24,6 +27,7 @@ enum Invocation: Equatable {
             switch argument {
             case "--version", "-V": return .success(.version)
             case "--help", "-h": return .success(.help)
+            case "--capabilities": return .success(.capabilities)
             case "--check": check = true
             case "-": sources.append(argument)
             default:

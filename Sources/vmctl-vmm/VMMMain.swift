@@ -6,6 +6,10 @@ import VMMControl
 /// socket, run the VM, and map the end to a documented exit code. Messages go to stderr (the VM's vmm.log).
 enum VMMMain {
     static let version = "0.1.0"
+    /// Whether this build boots Linux guests (`vmctl-vmm --capabilities`). The runtime's kvm backend is chosen only
+    /// when `boot` is true: set it (and drop `reason`) once the default guest boots to its readiness marker.
+    static let capabilities = VMMCapabilities(version: version, boot: false,
+                                              reason: "booting Linux guests is not enabled in this build yet (issue 5)")
 
     static func run(_ arguments: [String]) -> VMMExitCode {
         let started = ContinuousClock.now
@@ -18,6 +22,12 @@ enum VMMMain {
             return .guestPowerOff
         case .success(.help):
             print(Invocation.usage)
+            return .guestPowerOff
+        case .success(.capabilities):
+            do { print(String(decoding: try ControlCodec.line(capabilities).dropLast(), as: UTF8.self)) } catch {
+                report("\(error)")
+                return .vmmError
+            }
             return .guestPowerOff
         case .success(.check(let source)):
             guard let spec = validatedSpec(source) else { return .vmmError }
