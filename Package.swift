@@ -29,7 +29,8 @@ let package = Package(
         // The machine builder, vCPU threads, event loop and control handler: spec → running VM.
         .target(name: "VMM", dependencies: ["KVM", "VMMDevices", "VMMControl"]),
         .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"]),
-        .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner"]),
+        // Runtime speaks to vmctl-vmm through VMMControl only; it never links the VMM (VMM, KVM, CKVM, VMMDevices).
+        .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner", "VMMControl"]),
         .target(
             name: "VMCtlCLI",
             dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -51,7 +52,7 @@ let package = Package(
             dependencies: ["Manifest", "VMCtlModel"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "vmctl", "vmctl-switch"], exclude: ["Golden"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel"]),
+        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "Runtime", "vmctl", "vmctl-switch", "vmctl-vmm"], exclude: ["Golden"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel", "VMMControl", "vmctl-vmm"]),
     ]
 )

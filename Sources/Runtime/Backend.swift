@@ -47,6 +47,8 @@ public struct VMProcessStatus: Sendable, Equatable {
     public var exitStatus: Int?
     public var signal: Int?
     public var residentBytes: UInt64?
+    /// Why the VMM ended, in words, where the backend knows (kvm: from vmctl-vmm's exit code and log).
+    public var exitReason: String? = nil
 }
 
 /// One kind of VMM. Implementations spawn it detached (it must outlive vmctl) and talk to it over its socket.

@@ -5,6 +5,11 @@ public struct HostVirtualization: Sendable {
     public var hardwareKVM: Bool
     public var reason: String
 
+    public init(hardwareKVM: Bool, reason: String) {
+        self.hardwareKVM = hardwareKVM
+        self.reason = reason
+    }
+
     /// Hardware KVM means /dev/kvm is usable and backed by kvm_intel or kvm_amd. A nested, emulated
     /// /dev/kvm (such as kvm_pvm) counts as "no": Linux guests would crawl on it.
     public static func probe() -> HostVirtualization {

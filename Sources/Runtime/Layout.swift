@@ -33,6 +33,8 @@ public struct VMPaths: Sendable {
     public var agentSocket: String { directory + "/agent.sock" }
     /// The VMM's own stderr: why it refused to start.
     public var vmmLog: String { directory + "/vmm.log" }
+    /// The kvm backend's launch spec for vmctl-vmm (docs/control-protocol.md), written at each start.
+    public var launchSpec: String { directory + "/launch.json" }
     /// Present once the guest reached its readiness marker in this boot.
     public var ready: String { directory + "/ready" }
 }

@@ -177,7 +177,7 @@ extension StackRuntime {
             }
             let status = inspect(record)
             if !status.state.holdsResources {
-                throw RuntimeError.vm(name: launch.name, operation: "boot", reason: "the VM \(status.state.rawValue) before it was ready; console: \(VMProcess.lastLines(of: launch.paths.consoleLog, count: 3))")
+                throw RuntimeError.vm(name: launch.name, operation: "boot", reason: "the VM \(status.state.rawValue) before it was ready\(status.exitReason.map { " (\($0))" } ?? ""); console: \(VMProcess.lastLines(of: launch.paths.consoleLog, count: 3))")
             }
             if cancelled() {
                 throw RuntimeError.vm(name: launch.name, operation: "boot", reason: "interrupted while waiting for readiness (the VM keeps booting)")

@@ -12,7 +12,7 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
     let guests: (any GuestProvider)?
     let volumes: VolumeStore
 
-    public init(stateDirectory: StateDirectory, stack: String, backends: [any Backend] = [QEMUBackend()],
+    public init(stateDirectory: StateDirectory, stack: String, backends: [any Backend] = StackRuntime.defaultBackends(),
                 virtualization: HostVirtualization = .probe(), guests: (any GuestProvider)? = nil) {
         self.stack = stack
         paths = StackPaths(stateDirectory: stateDirectory, stack: stack)
@@ -20,6 +20,11 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         self.virtualization = virtualization
         self.guests = guests
         volumes = VolumeStore(paths: paths)
+    }
+
+    /// QEMU, and kvm where vmctl-vmm sits beside the running executable.
+    public static func defaultBackends() -> [any Backend] {
+        [QEMUBackend()] + (KVMBackend.besideExecutable().map { [$0] } ?? [])
     }
 
     // MARK: Observing
@@ -60,19 +65,40 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
 
     // MARK: Choosing a backend
 
+    /// Which VMM runs a VM, and why, in words (recorded; `vmctl status` shows it). `auto` takes kvm only where it
+    /// runs guests at full speed: hardware KVM (not a nested /dev/kvm), a vmctl-vmm that boots guests, and a spec
+    /// within its limits; else QEMU. `kvm` fails at once, naming every reason, where it cannot run the VM.
     public func backendChoice(for spec: VMSpec) throws -> (BackendKind, String) {
         switch spec.backend {
         case .qemu: return (.qemu, "backend: qemu in the manifest")
         case .kvm:
-            guard backends[.kvm] != nil else {
-                throw RuntimeError.vm(name: spec.name, operation: "choose backend", reason: "backend: kvm needs vmctl-vmm, which is not built yet; use backend: qemu or auto")
+            let obstacles = kvmObstacles(for: spec)
+            guard obstacles.isEmpty else {
+                throw RuntimeError.vm(name: spec.name, operation: "choose backend",
+                                      reason: "backend: kvm cannot run it on this host: \(obstacles.joined(separator: "; ")); use backend: qemu or auto")
             }
-            return (.kvm, "backend: kvm in the manifest")
+            return (.kvm, "backend: kvm in the manifest (\(virtualization.reason))")
         case .auto:
-            if virtualization.hardwareKVM, backends[.kvm] != nil { return (.kvm, "auto: \(virtualization.reason)") }
-            let accel = virtualization.hardwareKVM ? "KVM" : "TCG"
-            return (.qemu, "auto: qemu with \(accel) (\(virtualization.reason)\(virtualization.hardwareKVM ? "; vmctl-vmm not available" : ""))")
+            guard virtualization.hardwareKVM else { return (.qemu, "auto: qemu with TCG (\(virtualization.reason))") }
+            let obstacles = kvmObstacles(for: spec)
+            if obstacles.isEmpty { return (.kvm, "auto: kvm (\(virtualization.reason))") }
+            return (.qemu, "auto: qemu with KVM (\(virtualization.reason); \(obstacles.joined(separator: "; ")))")
         }
+    }
+
+    /// Why the kvm backend cannot run `spec` here (empty: it can): the host, then vmctl-vmm, then the spec.
+    func kvmObstacles(for spec: VMSpec) -> [String] {
+        var obstacles: [String] = []
+        if !virtualization.hardwareKVM { obstacles.append("\(virtualization.reason); vmctl-vmm needs hardware KVM (kvm_intel or kvm_amd)") }
+        switch backends[.kvm] {
+        case let kvm as KVMBackend:
+            let support = kvm.bootSupport
+            if !support.canBoot { obstacles.append(support.reason) }
+        case nil:
+            obstacles.append("vmctl-vmm is not installed beside vmctl (build it: swift build --product vmctl-vmm)")
+        default: break
+        }
+        return obstacles + KVMBackend.limitations(of: spec)
     }
 
     func backend(_ kind: BackendKind, for name: String) throws -> any Backend {

@@ -78,14 +78,14 @@ enum VMProcess {
         return ProcessProbe.commandLine(of: pid)?.contains(paths.directory + "/") ?? false
     }
 
-    /// The VM's wrappers and VMMs (the processes naming its control socket), including any that a killed vmctl
+    /// The VM's wrappers and VMMs (the processes naming its control socket or launch spec), including any that a killed vmctl
     /// spawned but never recorded. Not a `tail -f` of its console log.
     static func processes(referencing paths: VMPaths) -> [Int32] {
         let wrapper = " vmctl-vm \(paths.directory) "
         return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
             guard let pid = Int32(entry), pid != getpid(), !ProcessProbe.isZombie(pid),
                   let command = ProcessProbe.commandLine(of: pid),
-                  command.contains(wrapper) || command.contains(paths.controlSocket) else { return nil }
+                  command.contains(wrapper) || command.contains(paths.controlSocket) || command.contains(paths.launchSpec) else { return nil }
             return pid
         }
     }

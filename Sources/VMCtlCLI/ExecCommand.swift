@@ -30,7 +30,11 @@ struct ExecCommand: ParsableCommand {
     func run() throws {
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: try context.chooseStack(selection.stack))
-        guard (try? runtime.records())?[vm] != nil else { throw UsageError(message: "VM '\(vm)': no such VM in stack '\(runtime.stack)'") }
+        guard let record = (try? runtime.records())?[vm] else { throw UsageError(message: "VM '\(vm)': no such VM in stack '\(runtime.stack)'") }
+        if record.backend == .kvm {
+            Console.err("vmctl: error: VM '\(vm)': exec failed: vmctl exec is not available on the kvm backend yet (vmctl-vmm has no guest agent port)\n")
+            throw ExitCode(1)
+        }
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         let script = argv.map(Self.quote).joined(separator: " ")
         let input = stdin ? FileHandle.standardInput.readDataToEndOfFile() : Data()

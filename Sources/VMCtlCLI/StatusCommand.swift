@@ -15,6 +15,9 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var format: OutputOptions
     @OptionGroup var selection: StackSelection
 
+    @Flag(help: "Also show why each VM runs on its backend (auto: kvm or qemu, and why).")
+    var wide = false
+
     @Argument(help: ArgumentHelp("Manifest files or folders, to show drift against.", valueName: "path"))
     var paths: [String] = []
 
@@ -30,7 +33,7 @@ struct StatusCommand: ParsableCommand {
         }
         switch format.output {
         case .json: Console.out(PlanJSON.encode(report))
-        case .human: Console.out(report.table(style: .forStandardOutput()))
+        case .human: Console.out(report.table(style: .forStandardOutput(), wide: wide))
         }
     }
 }
@@ -48,6 +51,8 @@ struct StatusReport: Encodable {
         var pid: Int32?
         var exitStatus: Int?
         var signal: Int?
+        /// Why the VMM ended, where the backend knows (kvm: vmctl-vmm's exit code and log).
+        var exitReason: String?
         var residentBytes: UInt64?
         var lastStop: String?
         /// nil without a manifest; true when the running spec differs from it or the manifest lacks the VM.
@@ -73,7 +78,8 @@ struct StatusReport: Encodable {
             vms.append(VM(name: name, state: status.state.rawValue, backend: record.backend.rawValue, backendReason: record.backendReason,
                           cpus: record.spec.cpus, memoryBytes: record.spec.memory.bytes,
                           uptimeSeconds: status.state.holdsResources ? record.launchedAt.map { max(0, now - $0) } : nil,
-                          pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, residentBytes: status.residentBytes,
+                          pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, exitReason: status.exitReason,
+                          residentBytes: status.residentBytes,
                           lastStop: record.lastStop, drift: drift, inManifest: instances.map { $0[name] != nil }))
         }
         if let instances {
@@ -87,13 +93,14 @@ struct StatusReport: Encodable {
                             volumes: observed.volumes.mapValues(\.size.bytes))
     }
 
-    func table(style: Style) -> String {
-        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"]]
+    func table(style: Style, wide: Bool = false) -> String {
+        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"] + (wide ? ["WHY"] : [])]
         for vm in vms {
             var state = vm.state
             if let signal = vm.signal { state += " (signal \(signal))" } else if let code = vm.exitStatus { state += " (exit \(code))" }
             rows.append([(vm.drift == true ? "*" : "") + vm.name, state, vm.backend, "\(vm.cpus)",
-                         ByteSize(bytes: vm.memoryBytes).description, vm.uptimeSeconds.map(Self.uptime) ?? "-", vm.pid.map(String.init) ?? "-"])
+                         ByteSize(bytes: vm.memoryBytes).description, vm.uptimeSeconds.map(Self.uptime) ?? "-", vm.pid.map(String.init) ?? "-"]
+                        + (wide ? [vm.backendReason] : []))
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var out = "Stack \(stack)\n"
@@ -103,6 +110,7 @@ struct StatusReport: Encodable {
             out += (index == 0 ? style.bold(line) : line) + "\n"
         }
         if vms.isEmpty { out += "(no VMs)\n" }
+        for vm in vms where vm.state == "crashed" { if let reason = vm.exitReason { out += "\(vm.name): \(reason)\n" } }
         if vms.contains(where: { $0.drift == true }) { out += "* differs from the manifest: vmctl plan shows how\n" }
         return out
     }

@@ -1,0 +1,113 @@
+import Foundation
+import Runtime
+import Testing
+
+/// `backend: kvm` where the host or vmctl-vmm cannot run it: apply fails at once, naming why (no VM boots here).
+@Suite("The kvm backend where it cannot run")
+struct KVMRefusalTests {
+    @Test("backend: kvm where it cannot run: apply fails at once, naming why; nothing is left running",
+          .enabled(if: !KVMHost.ready, "this host runs kvm VMs: the full boot in RealVMTests checks apply instead"), .timeLimit(.minutes(1)))
+    func refusedWithReason() throws {
+        let env = try E2EStack(stack: "kvm")
+        defer { env.tearDown() }
+        let manifest = try env.write(RealVMTests.KVMEndToEndTests.stack.replacingOccurrences(of: "  chosen: {cpus: 1, memory: 128MiB}\n", with: ""))
+        let started = ContinuousClock.now
+        let apply = try env.vmctl("apply", "--auto-approve", manifest)
+        #expect(ContinuousClock.now - started < .seconds(10), "apply took \(ContinuousClock.now - started)")
+        let output = apply.stdout + apply.stderr
+        #expect(apply.status == 1, "\(output)")
+        #expect(output.contains("VM 'pinned': choose backend failed: backend: kvm cannot run it on this host: "), "\(output)")
+        for reason in KVMHost.obstacles { #expect(output.contains(reason), "missing '\(reason)' in: \(output)") }
+        #expect(output.contains("use backend: qemu or auto"))
+        #expect(env.processes().isEmpty)
+    }
+}
+
+extension RealVMTests {
+/// The kvm backend through the real `vmctl` and `vmctl-vmm` binaries: a full boot of the default guest, only
+/// where the host has hardware KVM (kvm_intel or kvm_amd) and this vmctl-vmm says it boots guests; elsewhere
+/// skipped with the reason. Nested under RealVMTests so its VMs never boot beside the QEMU tests' VMs.
+@Suite("End to end: the kvm backend")
+struct KVMEndToEndTests {
+    static let stack = """
+        apiVersion: vmctl/v1
+        kind: Stack
+        metadata: {name: kvm}
+        vms:
+          pinned: {cpus: 1, memory: 128MiB, backend: kvm}
+          chosen: {cpus: 1, memory: 128MiB}
+
+        """
+
+    @Test("a stack on kvm: backend: kvm and auto both boot the default guest to its marker; status says why; stop is graceful",
+          .enabled(if: KVMHost.ready && KVMHost.guestFiles, Comment(rawValue: KVMHost.skipReason)), .timeLimit(.minutes(2)))
+    func bootOnKVM() throws {
+        let env = try E2EStack(stack: "kvm")
+        defer { env.tearDown() }
+        let manifest = try env.write(Self.stack)
+        let apply = try env.vmctl("apply", "--auto-approve", manifest)
+        #expect(apply.status == 0, "apply: \(apply.stdout)\(apply.stderr)")
+        let status = try env.vmctl("status", "-o", "json", manifest)
+        let vms = try JSONDecoder().decode(KVMStatus.self, from: Data(status.stdout.utf8)).vms
+        let module = KVMHost.virtualization.reason
+        #expect(vms.map { "\($0.name) \($0.state) \($0.backend) \($0.backendReason)" }
+            == ["chosen running kvm auto: kvm (\(module))", "pinned running kvm backend: kvm in the manifest (\(module))"])
+        for vm in vms {
+            #expect(try env.readyCount(vm.name) == 1, "\(vm.name): marker count in its console log")
+            let vmm = env.processes(matching: env.stackFolder + "/vms/\(vm.name)/launch.json").filter { $0.argv.first?.hasSuffix("vmctl-vmm") == true }
+            #expect(vmm.map(\.pid) == [vm.pid].compactMap { $0 }, "\(vm.name): vmctl-vmm processes \(vmm)")
+        }
+        let wide = try env.vmctl("status", "--stack", "kvm", "--wide")
+        #expect(wide.stdout.contains("auto: kvm (\(module))"), "\(wide.stdout)")
+        let console = try env.vmctl("console", "--stack", "kvm", "pinned")
+        #expect(console.status == 1 && console.stderr.contains("not available on the kvm backend yet"), "\(console.stderr)")
+
+        let stop = try env.vmctl("stop", "--stack", "kvm", "pinned")
+        #expect(stop.status == 0 && stop.stdout == "pinned: stopped (graceful)\n", "stop: \(stop.stdout)\(stop.stderr)")
+        let destroy = try env.vmctl("destroy", "--stack", "kvm", "--auto-approve")
+        #expect(destroy.status == 0, "destroy: \(destroy.stdout)\(destroy.stderr)")
+        #expect(env.processes().isEmpty, "processes left by destroy: \(env.processes())")
+    }
+}
+}
+
+/// What the kvm tests need from the host: hardware KVM and a vmctl-vmm (beside vmctl) that boots guests.
+enum KVMHost {
+    static let virtualization = HostVirtualization.probe()
+    static let vmm: String? = {
+        let path = VMCtlProcess.binary.deletingLastPathComponent().appendingPathComponent("vmctl-vmm").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }()
+    static let support: KVMBootSupport? = vmm.map { KVMBackend(binary: $0).bootSupport }
+    static let ready = virtualization.hardwareKVM && support?.canBoot == true
+    /// The default guest's inputs: the Debian cloud kernel and busybox.
+    static let guestFiles = ((try? FileManager.default.contentsOfDirectory(atPath: "/boot")) ?? []).contains { $0.hasPrefix("vmlinuz-") && $0.hasSuffix("cloud-amd64") }
+        && FileManager.default.isExecutableFile(atPath: "/bin/busybox")
+
+    /// Why kvm cannot run here, as backend choice says it (empty where it can).
+    static var obstacles: [String] {
+        var reasons: [String] = []
+        if !virtualization.hardwareKVM { reasons.append(virtualization.reason) }
+        if let support, !support.canBoot { reasons.append(support.reason) }
+        if vmm == nil { reasons.append("vmctl-vmm is not installed beside vmctl") }
+        return reasons
+    }
+
+    static var skipReason: String {
+        let why = obstacles + (guestFiles ? [] : ["no /boot/vmlinuz-*cloud-amd64 or /bin/busybox for the default guest"])
+        return "needs hardware KVM and a vmctl-vmm that boots guests: " + why.joined(separator: "; ")
+    }
+}
+
+/// `vmctl status -o json`, the parts these tests read.
+struct KVMStatus: Decodable {
+    struct VM: Decodable {
+        var name: String
+        var state: String
+        var backend: String
+        var backendReason: String
+        var pid: Int32?
+    }
+
+    var vms: [VM]
+}
