@@ -20,6 +20,11 @@ public struct GuestAgentClient {
 
     /// Runs `script` with `sh` in the guest and returns its output and exit status.
     public func exec(script: String, stdin: Data = Data(), timeout: Duration) throws -> Result {
+        // The VMM's agent socket takes one client and the agent runs one command at a time: a second exec
+        // would sit unserved and fail with "no guest agent answers". Take turns instead.
+        let lock = open(socketPath + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if lock >= 0 { while flock(lock, LOCK_EX) != 0 && errno == EINTR {} }
+        defer { if lock >= 0 { close(lock) } }
         let socket = try connect()
         try handshake(socket)
         let seconds = max(1, timeout.components.seconds)
