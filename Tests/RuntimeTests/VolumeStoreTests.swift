@@ -60,6 +60,30 @@ struct VolumeStoreTests {
         #expect(try String(contentsOfFile: source, encoding: .utf8) == "seed content", "the source is left as it was")
     }
 
+    @Test("importing a sparse image copies its data and keeps its holes")
+    func importKeepsHoles() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let source = folder + "/sparse.img"
+        FileManager.default.createFile(atPath: source, contents: nil)
+        let handle = try #require(FileHandle(forWritingAtPath: source))
+        try handle.write(contentsOf: Data("head".utf8))
+        try handle.seek(toOffset: 64 << 20)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 1 << 20))
+        try handle.truncate(atOffset: 128 << 20)
+        try handle.close()
+        try store.create("big", spec: VolumeSpec(source: source))
+        let image = store.paths.volumeImage("big")
+        #expect(size(image) == 128 << 20)
+        #expect(allocated(image) < 8 << 20, "holes stay holes: \(allocated(image)) bytes allocated")
+        let copy = try #require(FileHandle(forReadingAtPath: image))
+        defer { try? copy.close() }
+        #expect(try copy.read(upToCount: 4) == Data("head".utf8))
+        try copy.seek(toOffset: 64 << 20)
+        #expect(try copy.read(upToCount: 1 << 20) == Data(repeating: 0xA5, count: 1 << 20))
+        try copy.seek(toOffset: 32 << 20)
+        #expect(try copy.read(upToCount: 4096) == Data(count: 4096))
+    }
+
     @Test("grow extends the image and its record; a smaller size never shrinks it")
     func growsNeverShrinks() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
