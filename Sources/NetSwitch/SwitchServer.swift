@@ -9,12 +9,19 @@ import Glibc
 /// Output is non-blocking with a bounded queue per port: a VM that stops reading loses frames, and never
 /// stalls the others.
 public final class SwitchServer {
-    struct Connection {
-        var fd: Int32
-        var name: String
+    /// A class, so the buffers are changed in place: a struct copied out of the dictionary and written back
+    /// copied its whole output queue (up to 1 MiB) for every frame.
+    final class Connection {
+        let fd: Int32
+        let name: String
         var decoder = FrameDecoder()
         var pending: [UInt8] = []
         var counters = PortCounters()
+
+        init(fd: Int32, name: String) {
+            self.fd = fd
+            self.name = name
+        }
     }
 
     public static let maxPending = 1 << 20
@@ -95,37 +102,40 @@ public final class SwitchServer {
     private func receive(_ fd: Int32, buffer: inout [UInt8]) {
         let count = read(fd, &buffer, buffer.count)
         if count < 0, errno == EAGAIN || errno == EINTR { return }
-        guard count > 0, var connection = connections[fd] else { return drop(fd) }
+        guard count > 0, let connection = connections[fd] else { return drop(fd) }
         let frames: [[UInt8]]
         do { frames = try connection.decoder.feed(buffer[..<count]) } catch { return drop(fd) }   // not our protocol
-        connections[fd] = connection
         let now = UInt64(time(nil))
         for frame in frames {
-            connections[fd]?.counters.rxFrames += 1
-            connections[fd]?.counters.rxBytes += UInt64(frame.count)
+            connection.counters.rxFrames += 1
+            connection.counters.rxBytes += UInt64(frame.count)
             for target in switchCore.forward(frame, from: Int(fd), now: now) { enqueue(frame, to: Int32(target)) }
         }
         statsDirty = statsDirty || !frames.isEmpty
     }
 
     private func enqueue(_ frame: [UInt8], to fd: Int32) {
-        guard var connection = connections[fd] else { return }
+        guard let connection = connections[fd] else { return }
         if connection.pending.count + frame.count + 4 > Self.maxPending {
             connection.counters.dropped += 1
         } else {
-            connection.pending += FrameDecoder.encode(frame)
+            let n = UInt32(frame.count)
+            connection.pending.append(contentsOf: [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)])
+            connection.pending.append(contentsOf: frame)
             connection.counters.txFrames += 1
             connection.counters.txBytes += UInt64(frame.count)
         }
-        connections[fd] = connection
         flush(fd)
     }
 
     private func flush(_ fd: Int32) {
-        guard var connection = connections[fd], !connection.pending.isEmpty else { return }
+        guard let connection = connections[fd], !connection.pending.isEmpty else { return }
         let written = connection.pending.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written > 0 { connection.pending.removeFirst(written) }
-        connections[fd] = connection
+        if written == connection.pending.count {
+            connection.pending.removeAll(keepingCapacity: true)
+        } else if written > 0 {
+            connection.pending.removeFirst(written)
+        }
         if written < 0, errno != EAGAIN, errno != EINTR { drop(fd) }
     }
 
