@@ -114,12 +114,18 @@ final class VMMRun {
     private let errors = Pipe()
     private var stderrText: String?
 
-    init(payload: String, vcpus: Int = 1, memoryMiB: Int = 64, disks: [LaunchSpec.Disk] = [], serialInput: Bool = false,
-         folder: TempFolder? = nil) throws {
+    convenience init(payload: String, vcpus: Int = 1, memoryMiB: Int = 64, disks: [LaunchSpec.Disk] = [],
+                     serialInput: Bool = false, folder: TempFolder? = nil) throws {
+        try self.init(kernel: try VMMTestSupport.payload(payload), vcpus: vcpus, memoryMiB: memoryMiB, disks: disks,
+                      serialInput: serialInput, folder: folder)
+    }
+
+    init(kernel: String, vcpus: Int = 1, memoryMiB: Int = 64, cmdline: String = "console=ttyS0",
+         disks: [LaunchSpec.Disk] = [], serialInput: Bool = false, folder: TempFolder? = nil) throws {
         let folder = try folder ?? TempFolder()
         self.folder = folder
-        spec = LaunchSpec(name: "test", vcpus: vcpus, memoryMiB: memoryMiB, kernel: try VMMTestSupport.payload(payload),
-                          cmdline: "console=ttyS0", disks: disks, consoleLog: folder.file("console.log"),
+        spec = LaunchSpec(name: "test", vcpus: vcpus, memoryMiB: memoryMiB, kernel: kernel,
+                          cmdline: cmdline, disks: disks, consoleLog: folder.file("console.log"),
                           controlSocket: folder.file("control.sock"), serialInput: serialInput)
         let specPath = folder.file("launch.json")
         try JSONEncoder().encode(spec).write(to: URL(fileURLWithPath: specPath))
