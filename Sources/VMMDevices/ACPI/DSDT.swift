@@ -1,6 +1,8 @@
 /// The Differentiated System Description Table (revision 2, 64-bit integers) describing the devices the
 /// kernel cannot discover itself (vmm-facts §4): one LNRO0005 virtio-mmio device per window, COM1,
-/// the PS/2 keyboard controller, and the \_S5_ sleep state that enables ACPI power-off.
+/// the PS/2 keyboard controller, and the \_S5_ sleep state that enables ACPI power-off. With
+/// `powerButtonGSI`, also an ACPI power button (PNP0C0C) that a Generic Event Device (ACPI0013) notifies
+/// when that GSI fires: the hardware-reduced way for the VMM to press the button (vmm-facts §7).
 public struct DSDT: Equatable, Sendable {
     public struct VirtioMMIO: Equatable, Sendable {
         public var base: UInt64
@@ -25,11 +27,14 @@ public struct DSDT: Equatable, Sendable {
     public var virtio: [VirtioMMIO]
     public var com1: Bool
     public var keyboard: Bool
+    /// The GSI of the Generic Event Device whose only event is "power button pressed"; nil: no power button.
+    public var powerButtonGSI: UInt32?
 
-    public init(virtio: [VirtioMMIO], com1: Bool = true, keyboard: Bool = true) {
+    public init(virtio: [VirtioMMIO], com1: Bool = true, keyboard: Bool = true, powerButtonGSI: UInt32? = nil) {
         self.virtio = virtio
         self.com1 = com1
         self.keyboard = keyboard
+        self.powerButtonGSI = powerButtonGSI
     }
 
     /// The definition block's terms: Scope(_SB_) { devices } and Name(_S5_, Package(){5, 5, 0, 0}), both at the
@@ -39,6 +44,7 @@ public struct DSDT: Equatable, Sendable {
         for (index, device) in virtio.enumerated() { devices.append(try Self.virtioDevice(device, index: index)) }
         if com1 { devices.append(try Self.com1Device()) }
         if keyboard { devices.append(try Self.keyboardDevice()) }
+        if let gsi = powerButtonGSI { devices += [try Self.powerButtonDevice(), try Self.genericEventDevice(gsi: gsi)] }
         let s5 = AML.name(try AMLName("_S5_"), .package([.integer(Self.s5SleepType), .integer(Self.s5SleepType), .zero, .zero]))
         return [.scope(try AMLName("_SB_"), devices), s5]
     }
@@ -93,6 +99,28 @@ public struct DSDT: Equatable, Sendable {
                 .io(minimum: i8042CommandPort, maximum: i8042CommandPort, alignment: 1, length: 1),
                 .edgeInterrupt(i8042GSI),
             ]))),
+        ])
+    }
+
+    /// Device(PWRB) { _HID EisaId("PNP0C0C"), _UID 0 }: the control-method power button Linux's button driver binds.
+    public static func powerButtonDevice() throws(ACPIError) -> AML {
+        .device(try AMLName("PWRB"), [
+            .name(try AMLName("_HID"), .eisaID(try EisaID("PNP0C0C"))),
+            .name(try AMLName("_UID"), .zero),
+        ])
+    }
+
+    /// Device(GED_) { _HID "ACPI0013", _UID 0, _CRS { Interrupt{gsi} }, Method(_EVT, 1) { Notify(PWRB, 0x80) } }:
+    /// Linux's GED driver runs _EVT when the (edge) interrupt fires; 0x80 on a power button means "pressed".
+    /// PWRB is found by the upward namespace search from \_SB_.GED_._EVT (iasl emits the same short name).
+    public static func genericEventDevice(gsi: UInt32) throws(ACPIError) -> AML {
+        // NotifyOp, NameString PWRB, BytePrefix 0x80.
+        let notify: [UInt8] = [0x86] + (try AMLName("PWRB")).encoded + [0x0A, 0x80]
+        return .device(try AMLName("GED_"), [
+            .name(try AMLName("_HID"), .string("ACPI0013")),
+            .name(try AMLName("_UID"), .zero),
+            .name(try AMLName("_CRS"), .resourceTemplate(ResourceTemplate([.edgeInterrupt(gsi)]))),
+            .method(try AMLName("_EVT"), argumentCount: 1, serialized: false, [.raw(notify)]),
         ])
     }
 }
