@@ -26,6 +26,8 @@ final class DeviceSet: @unchecked Sendable {
     let keyboard: I8042
     let powerPort: ACPIPowerPort
     let virtio: [VirtioSlot]
+    /// The Generic Event Device's interrupt: one edge = one press of the ACPI power button (DSDT).
+    let powerButton: IRQLine
     let lines: [IRQLine]
     let pio = Bus()
     let mmio = Bus()
@@ -64,7 +66,11 @@ final class DeviceSet: @unchecked Sendable {
         let transport = SerializedDevice(VirtioMMIOTransport(device: console, memory: memory, interruptLine: line))
         slots.append(VirtioSlot(name: "virtio-console", base: base, line: line, transport: transport, queueCount: 2))
         virtio = slots
-        lines = [keyboardLine, serialLine] + slots.map(\.line)
+        // The GED takes the GSI after the virtio devices (at most 5 + 17 = 22 with the spec's 16 disks).
+        let gedGSI = Self.firstVirtioGSI + UInt32(slots.count)
+        guard gedGSI <= Self.lastVirtioGSI else { throw .device("power button: no free GSI after \(slots.count) virtio devices") }
+        powerButton = try IRQLine(gsi: gedGSI)
+        lines = [keyboardLine, serialLine] + slots.map(\.line) + [powerButton]
 
         do {
             try pio.register(serial, at: Bus.Range(base: UInt64(DSDT.com1Port), length: 8))
@@ -78,9 +84,10 @@ final class DeviceSet: @unchecked Sendable {
         }
     }
 
-    /// The DSDT describing these devices: one LNRO0005 entry per virtio window, COM1, PS/2, \_S5_.
+    /// The DSDT describing these devices: one LNRO0005 entry per virtio window, COM1, PS/2, the power button
+    /// and its Generic Event Device, \_S5_.
     var dsdt: DSDT {
-        DSDT(virtio: virtio.map { DSDT.VirtioMMIO(base: $0.base, gsi: $0.line.gsi) })
+        DSDT(virtio: virtio.map { DSDT.VirtioMMIO(base: $0.base, gsi: $0.line.gsi) }, powerButtonGSI: powerButton.gsi)
     }
 
     /// Power-on state for a reset: UART and i8042 registers cleared, every virtio device reset as if the

@@ -7,9 +7,6 @@ import VMMDevices
 struct MachineControlHandler: ControlHandler {
     let machine: Machine
 
-    static let acpiShutdownUnavailable = "shutdown method acpi: this VMM has no ACPI power button yet (the hardware-reduced "
-        + "FADT has no GED device to signal it); use method ctrl-alt-del"
-
     func handle(_ command: ControlCommand) throws(ControlError) -> ControlResult {
         let supervisor = machine.supervisor
         switch command {
@@ -40,7 +37,9 @@ struct MachineControlHandler: ControlHandler {
             return .done
         case .shutdown(.acpi):
             try requireNotStopping()
-            throw ControlError(.notImplemented, Self.acpiShutdownUnavailable)
+            supervisor.noteShutdownRequested()
+            machine.parts.devices.powerButton.trigger()  // the GED's interrupt: _EVT notifies the power button
+            return .done
         case .shutdown(.ctrlAltDel):
             try requireNotStopping()
             supervisor.noteShutdownRequested()

@@ -89,6 +89,17 @@ struct ControlTests {
         #expect(stderr.contains("after a shutdown request; treated as its power-off"))
     }
 
+    @Test("shutdown acpi raises the Generic Event Device's GSI (the power button); the guest's power-off then exits 0")
+    func acpiPowerButton() throws {
+        let vm = try VMMRun(payload: "power_button")
+        let client = try vm.client()
+        #expect(VMMTestSupport.eventually { vm.console == "armed\n" })
+        try client.shutdown(.acpi)
+        let (status, stderr) = vm.wait()
+        #expect(status == VMMExitCode.guestPowerOff.rawValue, "\(stderr)")
+        #expect(vm.console == "armed\npower button\n")
+    }
+
     @Test("after the machine stopped, requests that act are refused with invalid-state")
     func stoppingRefuses() throws {
         let vm = try VMMRun(payload: "ticker")
