@@ -105,17 +105,22 @@ public final class SwitchServer {
         guard count > 0, let connection = connections[fd] else { return drop(fd) }
         let frames: [[UInt8]]
         do { frames = try connection.decoder.feed(buffer[..<count]) } catch { return drop(fd) }   // not our protocol
+        var targets: Set<Int32> = []   // one write per port for all the frames of this read
         let now = UInt64(time(nil))
         for frame in frames {
             connection.counters.rxFrames += 1
             connection.counters.rxBytes += UInt64(frame.count)
-            for target in switchCore.forward(frame, from: Int(fd), now: now) { enqueue(frame, to: Int32(target)) }
+            for target in switchCore.forward(frame, from: Int(fd), now: now) where enqueue(frame, to: Int32(target)) {
+                targets.insert(Int32(target))
+            }
         }
+        for target in targets { flush(target) }
         statsDirty = statsDirty || !frames.isEmpty
     }
 
-    private func enqueue(_ frame: [UInt8], to fd: Int32) {
-        guard let connection = connections[fd] else { return }
+    /// Queues a frame for a port; false when the port is gone or its queue is full (the frame is dropped).
+    private func enqueue(_ frame: [UInt8], to fd: Int32) -> Bool {
+        guard let connection = connections[fd] else { return false }
         if connection.pending.count + frame.count + 4 > Self.maxPending {
             connection.counters.dropped += 1
         } else {
@@ -124,8 +129,9 @@ public final class SwitchServer {
             connection.pending.append(contentsOf: frame)
             connection.counters.txFrames += 1
             connection.counters.txBytes += UInt64(frame.count)
+            return true
         }
-        flush(fd)
+        return false
     }
 
     private func flush(_ fd: Int32) {
