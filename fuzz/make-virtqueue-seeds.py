@@ -15,9 +15,10 @@ def desc(addr, length, flags=0, nxt=0):
     return struct.pack("<QIHH", addr, length, flags, nxt)
 
 
-def config(ro=False, event=False, indirect=False, console=False, rx=False, size_sel=4):
-    flags = (1 if ro else 0) | (2 if event else 0) | (4 if indirect else 0) | (16 if console else 0) | (32 if rx else 0)
-    return bytes([flags, size_sel])
+def config(ro=False, event=False, indirect=False, console=False, rx=False, split=False, size_sel=4, layout=None):
+    flags = (1 if ro else 0) | (2 if event else 0) | (4 if indirect else 0) | (8 if layout else 0) \
+        | (16 if console else 0) | (32 if rx else 0) | (64 if split else 0)
+    return bytes([flags, size_sel]) + (struct.pack("<QQQ", *layout) if layout else b"")
 
 
 def image(data):
@@ -61,6 +62,14 @@ def blk(kind, data_len, writable, sector=1, cfg=None):
     return (cfg or config()) + image(chain(*descs)) + ops
 
 
+TOP = 0xFFFF_FFFF_FFFF_E000
+
+
+def top_rings(data):
+    return (config(split=True, event=True, layout=(TOP, TOP + 0x800, TOP + 0xA00), size_sel=3) + image(b"")
+            + write_mem(0x8000, desc(0x1000, 16, NEXT, 1) + desc(data, 512, NEXT | WRITE, 2) + desc(0x3F00, 1, WRITE))
+            + write_mem(0x1000, blk_header(0, 2)) + push(0) + notify() + ack())
+
 seeds = {
     "blk-in": blk(0, 512, True),
     "blk-out": blk(1, 512, False),
@@ -76,6 +85,9 @@ seeds = {
     "blk-loop": config() + image(desc(0x2000, 16, NEXT, 1) + desc(0x3F00, 1, NEXT | WRITE, 0))
     + write_mem(0x2000, blk_header(0)) + push(0) + notify(),
     "blk-avail-jump": blk(0, 512, True) + bytes([1]) + struct.pack("<H", 40) + notify() + bytes([7]) + push(0) + notify(),
+    # Rings in the region at the top of the address space; then a data buffer crossing the region boundary at 0x2000.
+    "blk-top-rings": top_rings(0x2100),
+    "blk-cross-region": top_rings(0x1F00),
     "console-tx": config(console=True) + image(desc(0x2000, 6))
     + write_mem(0x2000, b"hello\n") + push(0) + notify(1) + ack(),
     "console-rx": config(console=True, rx=True) + image(desc(0x2000, 2, WRITE) + desc(0x2100, 8, WRITE))

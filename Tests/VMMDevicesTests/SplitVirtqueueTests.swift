@@ -154,6 +154,32 @@ struct SplitVirtqueueTests {
         }
     }
 
+    @Test("a buffer crossing from one RAM region into the next is refused; rings at the top of the address space work")
+    func regions() throws {
+        let top: UInt64 = 0xFFFF_FFFF_FFFF_E000
+        let split = ByteGuestMemory(regions: [GuestMemoryRegion(start: GuestAddress(0), size: 0x2000),
+                                              GuestMemoryRegion(start: GuestAddress(0x2000), size: 0x2000),
+                                              GuestMemoryRegion(start: GuestAddress(top), size: 0x1000)])
+        let layout = VirtqueueLayout(size: 8, descriptorTable: GuestAddress(top), availRing: GuestAddress(top + 0x800),
+                                     usedRing: GuestAddress(top + 0xA00))
+        let q = try SplitVirtqueue(layout: layout, maxSize: 256, memory: split, eventIndex: true)
+        for (index, address) in [(0, UInt64(0x1F00)), (1, 0x2000), (2, top + 0xF00)] {
+            try split.writeInteger(GuestAddress(top + 16 * UInt64(index)), address)
+            try split.writeInteger(GuestAddress(top + 16 * UInt64(index) + 8), UInt32(0x200))
+        }
+        try split.writeInteger(GuestAddress(top + 0x804), UInt32(0x0002_0001))  // heads 1, 2
+        try split.writeInteger(GuestAddress(top + 0x808), UInt16(0))  // third head: 0
+        try split.writeInteger(GuestAddress(top + 0x802), UInt16(3))
+        #expect(try q.pop() == .chain(DescriptorChain(head: 1, buffers: [.init(address: GuestAddress(0x2000), length: 0x200, writable: false)])))
+        #expect(try q.pop() == .failed(head: 2, .bufferOutsideMemory(address: top + 0xF00, length: 0x200)))  // past 2^64 - 0x1000
+        #expect(try q.pop() == .failed(head: 0, .bufferOutsideMemory(address: 0x1F00, length: 0x200)))  // crosses 0x2000
+        for head: UInt16 in [1, 2, 0] { try q.addUsed(head: head, length: 0) }
+        #expect(try split.readInteger(GuestAddress(top + 0xA02), as: UInt16.self) == 3)
+        #expect(try q.needsNotification())
+        #expect(try !q.enableNotification())
+        #expect(try split.readInteger(GuestAddress(top + 0xA04 + 64), as: UInt16.self) == 3)  // avail_event
+    }
+
     @Test("a chain adding up to 4 GiB or more is refused")
     func tooLarge() throws {
         // Two 2 GiB buffers in a 4 GiB region that is never allocated.

@@ -14,13 +14,13 @@ final class CheckedBackend: BlockBackend {
     var size: UInt64 { inner.size }
 
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BlockBackendError) {
-        precondition(contains(offset: offset, length: UInt64(buffer.count)), "device read outside the disk")
+        require(contains(offset: offset, length: UInt64(buffer.count)), "device read outside the disk")
         try inner.read(at: offset, into: buffer)
     }
 
     func write(at offset: UInt64, from buffer: UnsafeRawBufferPointer) throws(BlockBackendError) {
-        precondition(!readOnly, "device wrote a read-only disk")
-        precondition(contains(offset: offset, length: UInt64(buffer.count)), "device wrote outside the disk")
+        require(!readOnly, "device wrote a read-only disk")
+        require(contains(offset: offset, length: UInt64(buffer.count)), "device wrote outside the disk")
         try inner.write(at: offset, from: buffer)
     }
 

@@ -19,7 +19,8 @@ final class FuzzMachine {
     }
 
     let config: FuzzConfig
-    let memory = ByteGuestMemory(size: ramSize)
+    static let topRegion = GuestAddress(0xFFFF_FFFF_FFFF_E000)
+    let memory: ByteGuestMemory
     let irq = NullInterrupt()
     let transport: VirtioMMIOTransport
     let block: VirtioBlock?
@@ -28,6 +29,15 @@ final class FuzzMachine {
 
     init(config: FuzzConfig) {
         self.config = config
+        if config.splitMemory {
+            memory = ByteGuestMemory(regions: [
+                GuestMemoryRegion(start: GuestAddress(0), size: 0x2000),
+                GuestMemoryRegion(start: GuestAddress(0x2000), size: Self.ramSize - 0x2000),
+                GuestMemoryRegion(start: Self.topRegion, size: 0x1000),
+            ])
+        } else {
+            memory = ByteGuestMemory(size: Self.ramSize)
+        }
         let device: any VirtioDevice
         if config.console {
             let console = VirtioConsole(output: NullOutput(), inputLimit: 4096)
@@ -108,9 +118,11 @@ final class FuzzMachine {
         case 2:
             write32(0x50, UInt32(input.byte() % 3))
         case 3:
+            // Addresses ≥ 0x8000 land in the top region (when there is one) at the same offset from 0xE000.
             let address: UInt16 = input.integer()
             let bytes = input.take(Int(input.byte()))
-            try? memory.writeBytes(GuestAddress(UInt64(address)), bytes)
+            let target = address >= 0x8000 ? Self.topRegion.value + UInt64(address & 0x1FFF) : UInt64(address)
+            try? memory.writeBytes(GuestAddress(target), bytes)
         case 4:
             let register = UInt64(input.byte()) * 4
             write32(register, input.integer())
@@ -154,18 +166,18 @@ final class FuzzMachine {
     func check() {
         let status = transport.status
         if transport.isActivated {
-            precondition(status.contains(.driverOK), "activated without DRIVER_OK")
+            require(status.contains(.driverOK), "activated without DRIVER_OK")
         }
         if status.contains(.driverOK), !status.contains(.needsReset) {
-            precondition(transport.isActivated, "DRIVER_OK without activation or NEEDS_RESET")
+            require(transport.isActivated, "DRIVER_OK without activation or NEEDS_RESET")
         }
         if let block {
-            precondition(block.isBroken == false || status.contains(.needsReset), "broken device without NEEDS_RESET")
+            require(block.isBroken == false || status.contains(.needsReset), "broken device without NEEDS_RESET")
             let stats = block.stats
-            precondition(stats.bytesRead <= 16 * 512 * UInt64(max(1, stats.completed)), "more read than requested")
+            require(stats.bytesRead <= 16 * 512 * UInt64(max(1, stats.completed)), "more read than requested")
         }
         if let console {
-            precondition(console.pendingInput <= console.inputLimit, "input buffer over its bound")
+            require(console.pendingInput <= console.inputLimit, "input buffer over its bound")
         }
     }
 }

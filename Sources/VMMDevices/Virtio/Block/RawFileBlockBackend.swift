@@ -45,7 +45,7 @@ public final class RawFileBlockBackend: BlockBackend {
                 throw .io("pread", errno)
             }
             if result == 0 {
-                // The file shrank under us: what is gone reads as zeros.
+                // The file shrank under us: what is gone reads as zeros ([done, count) is inside `buffer`).
                 UnsafeMutableRawBufferPointer(rebasing: buffer[done...]).initializeMemory(as: UInt8.self, repeating: 0)
                 return
             }

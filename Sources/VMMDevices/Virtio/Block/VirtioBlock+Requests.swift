@@ -100,6 +100,7 @@ extension VirtioBlock {
         }
     }
 
+    /// `buffer` is the bounce slice `transfer` lends for this call only; nothing keeps it.
     private func move(_ buffer: UnsafeMutableRawBufferPointer, guest: GuestAddress, disk: UInt64,
                       memory: any GuestMemory, toGuest: Bool) throws(VirtioBlockError) {
         if toGuest {

@@ -67,24 +67,10 @@ public final class VirtioBlock: VirtioDevice {
     public func notify(queue index: Int) {
         guard index == 0, !isBroken, let queue, let memory, let interrupt else { return }
         do throws(VirtqueueError) {
-            repeat {
-                while true {
-                    switch try queue.pop() {
-                    case .empty:
-                        break
-                    case .failed(let head, _):
-                        stats.invalidChains += 1
-                        try queue.addUsed(head: head, length: 0)
-                        continue
-                    case .chain(let chain):
-                        let used = handle(chain, memory: memory)
-                        try queue.addUsed(head: chain.head, length: used)
-                        continue
-                    }
-                    break
-                }
-            } while try queue.enableNotification()
-            if try queue.needsNotification() { interrupt.usedBuffer() }
+            let wanted = try queue.processAvailable(invalid: { _ in stats.invalidChains += 1 }) { chain in
+                handle(chain, memory: memory)
+            }
+            if wanted { interrupt.usedBuffer() }
         } catch {
             isBroken = true
             interrupt.needsReset("virtio-blk queue: \(error)")

@@ -49,24 +49,11 @@ extension VirtioConsole {
     func drainOutput() {
         guard let queue = queue(Self.transmitQueue), let memory, let interrupt else { return }
         do throws(VirtqueueError) {
-            repeat {
-                while true {
-                    switch try queue.pop() {
-                    case .empty:
-                        break
-                    case .failed(let head, _):
-                        stats.invalidChains += 1
-                        try queue.addUsed(head: head, length: 0)
-                        continue
-                    case .chain(let chain):
-                        send(chain, memory: memory)
-                        try queue.addUsed(head: chain.head, length: 0)
-                        continue
-                    }
-                    break
-                }
-            } while try queue.enableNotification()
-            if try queue.needsNotification() { interrupt.usedBuffer() }
+            let wanted = try queue.processAvailable(invalid: { _ in stats.invalidChains += 1 }) { chain in
+                send(chain, memory: memory)
+                return 0
+            }
+            if wanted { interrupt.usedBuffer() }
         } catch {
             broke(error)
         }
