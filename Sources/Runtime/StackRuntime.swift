@@ -36,14 +36,30 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
 
     public func observe() throws -> ObservedState {
         var state = ObservedState(stack: stack)
-        for (name, record) in try records() {
-            let status = inspect(record)
+        let records = try records()
+        for (name, status) in inspectAll(records) {
+            guard let record = records[name] else { continue }
             state.vms[name] = ObservedVM(name: name, spec: record.spec, state: status.state, backend: record.backend,
                                          exitStatus: status.exitStatus, signal: status.signal)
         }
-        state.volumes = try volumes.observe()
+        state.volumes = try observeVolumes()
         state.networks = try observeNetworks()
         return state
+    }
+
+    public func observeVolumes() throws -> [String: ObservedVolume] { try volumes.observe() }
+
+    /// Inspects every VM at once: each answer waits on its own VMM's control socket, so asking them in
+    /// parallel keeps `vmctl status` fast for many VMs.
+    public func inspectAll(_ records: [String: VMRecord]) -> [String: VMProcessStatus] {
+        let entries = Array(records)
+        let results = InspectionSlots(count: entries.count)
+        DispatchQueue.concurrentPerform(iterations: entries.count) { index in
+            results.set(index, inspect(entries[index].value))
+        }
+        var statuses: [String: VMProcessStatus] = [:]
+        for (index, entry) in entries.enumerated() { statuses[entry.key] = results.get(index) }
+        return statuses
     }
 
     /// Every VM record of the stack, by name.
@@ -140,4 +156,14 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
                         cmdline: cmdline, disks: disks, nics: nics,
                         readinessMarker: spec.readiness.consoleMarker ?? guest.readinessMarker)
     }
+}
+
+/// Results of parallel inspections, one slot per VM.
+private final class InspectionSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [VMProcessStatus?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ status: VMProcessStatus) { lock.withLock { slots[index] = status } }
+    func get(_ index: Int) -> VMProcessStatus { lock.withLock { slots[index] } ?? VMProcessStatus(state: .stopped) }
 }

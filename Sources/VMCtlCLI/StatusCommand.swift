@@ -71,8 +71,9 @@ struct StatusReport: Encodable {
         let instances = desired.map { Dictionary($0.instances.map { ($0.name, $0.spec) }, uniquingKeysWith: { a, _ in a }) }
         let now = Date().timeIntervalSince1970
         var vms: [VM] = []
+        let statuses = runtime.inspectAll(records)
         for (name, record) in records.sorted(by: { $0.key < $1.key }) {
-            let status = runtime.inspect(record)
+            let status = statuses[name] ?? runtime.inspect(record)
             let wanted = instances?[name]
             let drift = instances.map { _ in wanted.map { VMDriftCheck.differs(record.spec, $0) } ?? true }
             vms.append(VM(name: name, state: status.state.rawValue, backend: record.backend.rawValue, backendReason: record.backendReason,
@@ -88,9 +89,9 @@ struct StatusReport: Encodable {
                               memoryBytes: instances[name]?.memory.bytes ?? 0, drift: true, inManifest: true))
             }
         }
-        let observed = try runtime.observe()
-        return StatusReport(stack: runtime.stack, vms: vms, networks: observed.networks.keys.sorted(),
-                            volumes: observed.volumes.mapValues(\.size.bytes))
+        // Networks and volumes only: the VMs were inspected above, once.
+        return StatusReport(stack: runtime.stack, vms: vms, networks: try runtime.observeNetworks().keys.sorted(),
+                            volumes: try runtime.observeVolumes().mapValues(\.size.bytes))
     }
 
     func table(style: Style, wide: Bool = false) -> String {

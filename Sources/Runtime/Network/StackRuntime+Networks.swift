@@ -27,7 +27,7 @@ extension StackRuntime {
         if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
     }
 
-    func observeNetworks() throws -> [String: ObservedNetwork] {
+    public func observeNetworks() throws -> [String: ObservedNetwork] {
         var networks: [String: ObservedNetwork] = [:]
         for file in (try? FileManager.default.contentsOfDirectory(atPath: paths.networks)) ?? [] where file.hasSuffix(".json") {
             let name = String(file.dropLast(5))
