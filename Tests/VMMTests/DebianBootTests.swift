@@ -7,11 +7,11 @@ import VMMDevices
 /// the bzImage spends ~170 s decompressing itself before its first line, so the test boots the same kernel's
 /// ELF vmlinux (extracted from the bzImage's LZ4 payload at test time), which prints its banner after ~25 s.
 /// `scripts/vmm-debian-boot` boots the bzImage itself with a longer bound.
-@Suite("Debian cloud kernel on vmctl-vmm (long: 20–60 s on nested KVM; VMCTL_SKIP_LONG_TESTS=1 skips it)",
+@Suite("Debian cloud kernel on vmctl-vmm (long: 20 s alone, up to ~3 min under load on nested KVM; VMCTL_SKIP_LONG_TESTS=1 skips it)",
        .enabled(if: DebianKernel.unavailableReason == nil, Comment(rawValue: DebianKernel.unavailableReason ?? "")))
 struct DebianBootTests {
     @Test("partial boot: the banner, exactly our e820 map, our command line, our ACPI tables, the MADT's CPU count",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(5)))
     func partialBoot() throws {
         let folder = try TempFolder()
         let vmlinux = folder.file("vmlinux")
@@ -19,11 +19,15 @@ struct DebianBootTests {
         let cmdline = "earlyprintk=ttyS0 console=ttyS0 reboot=k panic=-1 pci=off"
         let vm = try VMMRun(kernel: vmlinux, vcpus: 2, memoryMiB: 256, cmdline: cmdline, folder: folder)
         let client = try vm.client()
-        let booted = VMMTestSupport.eventually(within: .seconds(150)) { vm.console.contains("smpboot: Allowing") || !vm.process.isRunning }
+        // The whole smpboot line (it arrives byte by byte). ~20 s alone; several times that while the rest of
+        // `swift test` (QEMU end-to-end tests) shares the two CPUs.
+        let booted = VMMTestSupport.eventually(within: .seconds(240)) {
+            vm.console.contains("hotplug CPUs") || !vm.process.isRunning
+        }
         let console = vm.console
         if vm.process.isRunning { try? client.powerOff() }
         let (_, stderr) = vm.wait()
-        #expect(booted, "no smpboot line within 150 s; console:\n\(console)\nstderr: \(stderr)")
+        #expect(booted, "no smpboot line within 240 s; console:\n\(console)\nstderr: \(stderr)")
         let lines = console.split(whereSeparator: \.isNewline).map { line -> String in
             // "[    0.000000] text": drop the timestamp.
             guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return String(line) }
