@@ -73,6 +73,7 @@ public final class Machine: Sendable {
         }) else { return }
         old.stop()
         old.releaseInterrupts()
+        parts.supervisor.attach(nil)
     }
 
     private func finish(_ exit: Exit) -> Exit {

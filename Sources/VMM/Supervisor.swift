@@ -95,8 +95,9 @@ public final class Supervisor: PowerEvents, Sendable {
 
     // MARK: main thread
 
-    /// The gate of the generation now running, which guest requests hold.
-    func attach(_ gate: RunGate) {
+    /// The gate of the generation now running, which guest requests hold; nil between generations (the old
+    /// gate's kickers keep that VM's vCPU mappings, and so the VM, alive).
+    func attach(_ gate: RunGate?) {
         monitor.withLock { $0.gate = gate }
     }
 
