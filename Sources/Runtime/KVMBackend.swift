@@ -268,18 +268,7 @@ public struct KVMBackend: Backend {
     }
 
     public func destroy(_ record: VMRecord, paths: VMPaths) throws {
-        if let (pid, startTime) = VMProcess.currentPid(record, paths: paths),
-           VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) {
-            kill(pid, SIGKILL)
-            _ = VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5))
-        }
-        // The wrapper writes `exit` just after the VMM ends; give it a moment so the folder stays gone.
-        Thread.sleep(forTimeInterval: 0.05)
-        do { try FileManager.default.removeItem(atPath: paths.directory) } catch {
-            if FileManager.default.fileExists(atPath: paths.directory) {
-                throw RuntimeError.vm(name: record.name, operation: "destroy", reason: "cannot remove \(paths.directory): \(error.localizedDescription)")
-            }
-        }
+        try VMProcess.destroy(record, paths: paths)
     }
 }
 

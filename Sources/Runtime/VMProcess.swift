@@ -135,4 +135,20 @@ enum VMProcess {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else { return "(no output)" }
         return text.split(separator: "\n").suffix(count).joined(separator: " | ")
     }
+
+    /// Ends a VM's VMM (SIGKILL) if it runs and removes its folder: the shared part of every backend's destroy.
+    static func destroy(_ record: VMRecord, paths: VMPaths) throws {
+        if let (pid, startTime) = VMProcess.currentPid(record, paths: paths),
+           VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) {
+            kill(pid, SIGKILL)
+            _ = VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5))
+        }
+        // The wrapper writes `exit` just after the VMM ends; give it a moment so the folder stays gone.
+        Thread.sleep(forTimeInterval: 0.05)
+        do { try FileManager.default.removeItem(atPath: paths.directory) } catch {
+            if FileManager.default.fileExists(atPath: paths.directory) {
+                throw RuntimeError.vm(name: record.name, operation: "destroy", reason: "cannot remove \(paths.directory): \(error.localizedDescription)")
+            }
+        }
+    }
 }
