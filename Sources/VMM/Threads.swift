@@ -1,27 +1,16 @@
 import Glibc
+import VMMControl
 
-/// Starts joinable POSIX threads running Swift closures (the VMM stack has no Foundation `Thread`).
+/// Joinable POSIX threads for the VMM (the VMM stack has no Foundation `Thread`), over VMMControl's launcher.
 enum Threads {
-    private final class Body {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-    }
-
     /// Starts `body` on a new joinable thread; join it with `join`.
     static func start(_ what: String, _ body: @escaping @Sendable () -> Void) throws(VMMError) -> pthread_t {
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            // `raw` is the Body retained below; taking it back balances passRetained.
-            guard let raw else { return nil }
-            Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard result == 0 else {
-            Unmanaged<Body>.fromOpaque(context).release()
-            throw .system("pthread_create(\(what))", result)
+        do throws(VMMControlError) {
+            return try ThreadLauncher.start(what, joinable: true, body)
+        } catch {
+            guard case .thread(_, let code) = error else { throw .system("pthread_create(\(what))", EAGAIN) }
+            throw .system("pthread_create(\(what))", code)
         }
-        return thread
     }
 
     static func join(_ thread: pthread_t) {

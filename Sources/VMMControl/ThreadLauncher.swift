@@ -1,14 +1,14 @@
 import Glibc
 
 /// Starts POSIX threads running Swift closures (FoundationEssentials has no Thread).
-enum ThreadLauncher {
+public enum ThreadLauncher {
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
     /// Starts `body` on a new thread. Joinable threads must be joined with `pthread_join`; others are detached.
-    static func start(_ operation: String, joinable: Bool, _ body: @escaping @Sendable () -> Void) throws(VMMControlError) -> pthread_t {
+    public static func start(_ operation: String, joinable: Bool, _ body: @escaping @Sendable () -> Void) throws(VMMControlError) -> pthread_t {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { raw in
