@@ -13,25 +13,31 @@ extension LaunchSpec {
     private struct KeyProbe: Decodable {
         var keys: [String]
         var diskKeys: [[String]]
+        var netKeys: [[String]]
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: AnyKey.self)
             keys = container.allKeys.map(\.stringValue)
-            var disks: [[String]] = []
-            if container.contains(AnyKey(stringValue: "disks")),
-               var list = try? container.nestedUnkeyedContainer(forKey: AnyKey(stringValue: "disks")) {
-                while !list.isAtEnd {
-                    guard let disk = try? list.nestedContainer(keyedBy: AnyKey.self) else { break }
-                    disks.append(disk.allKeys.map(\.stringValue))
+            func elementKeys(_ field: String) -> [[String]] {
+                var result: [[String]] = []
+                if container.contains(AnyKey(stringValue: field)),
+                   var list = try? container.nestedUnkeyedContainer(forKey: AnyKey(stringValue: field)) {
+                    while !list.isAtEnd {
+                        guard let element = try? list.nestedContainer(keyedBy: AnyKey.self) else { break }
+                        result.append(element.allKeys.map(\.stringValue))
+                    }
                 }
+                return result
             }
-            diskKeys = disks
+            diskKeys = elementKeys("disks")
+            netKeys = elementKeys("nets")
         }
     }
 
     static let fieldNames: Set<String> = ["version", "name", "vcpus", "memoryMiB", "kernel", "initrd", "cmdline", "disks",
-                                          "consoleLog", "controlSocket", "serialInput"]
+                                          "nets", "consoleLog", "controlSocket", "serialInput"]
     static let diskFieldNames: Set<String> = ["path", "readOnly"]
+    static let netFieldNames: Set<String> = ["mac", "tap", "switchSocket"]
 
     /// Decodes and validates a launch spec: the version first (so a newer spec gets a version error, not
     /// field errors), then unknown fields, types, and every range check (all problems at once).
@@ -48,6 +54,9 @@ extension LaunchSpec {
             unknown += keys.keys.filter { !fieldNames.contains($0) }.sorted()
             for (index, disk) in keys.diskKeys.enumerated() {
                 unknown += disk.filter { !diskFieldNames.contains($0) }.sorted().map { "disks[\(index)].\($0)" }
+            }
+            for (index, net) in keys.netKeys.enumerated() {
+                unknown += net.filter { !netFieldNames.contains($0) }.sorted().map { "nets[\(index)].\($0)" }
             }
         }
         guard unknown.isEmpty else {

@@ -20,6 +20,11 @@ extension LaunchSpec {
         public static let cmdlineBytes = 2047
         public static let nameBytes = 1...128
         public static let disks = 16
+        public static let nets = 8
+        /// Disks and NICs together: each takes a virtio-mmio window and one of the GSIs 5–23 (vmm-facts §6).
+        public static let virtioDevices = 16
+        /// Linux interface names: IFNAMSIZ - 1.
+        public static let tapNameBytes = 15
     }
 
     /// Every problem with the spec's values (empty when valid). Pure: file existence is the VMM's concern.
@@ -45,11 +50,61 @@ extension LaunchSpec {
             problems += Self.pathProblems(disk.path, field: "disks[\(index)].path")
             check(seen.insert(disk.path).inserted, "disks[\(index)].path", "\(disk.path) is attached twice")
         }
+        problems += netProblems()
+        check(disks.count + nets.count <= Limits.virtioDevices, "nets",
+              "\(disks.count) disks and \(nets.count) NICs: at most \(Limits.virtioDevices) together")
         problems += Self.pathProblems(consoleLog, field: "consoleLog")
         problems += Self.pathProblems(controlSocket, field: "controlSocket")
         check(controlSocket.utf8.count <= UnixAddress.maxPathBytes, "controlSocket",
               "is \(controlSocket.utf8.count) bytes; AF_UNIX takes at most \(UnixAddress.maxPathBytes)")
         return problems
+    }
+
+    private func netProblems() -> [Problem] {
+        var problems: [Problem] = []
+        if nets.count > Limits.nets {
+            problems.append(Problem(field: "nets", message: "at most \(Limits.nets) NICs, not \(nets.count)"))
+        }
+        var macs: Set<[UInt8]> = []
+        for (index, net) in nets.enumerated() {
+            let field = "nets[\(index)]"
+            if let bytes = net.macBytes {
+                if bytes[0] & 1 != 0 {
+                    problems.append(Problem(field: field + ".mac", message: "\(net.mac) is a multicast address; a NIC needs a unicast one"))
+                } else if bytes.allSatisfy({ $0 == 0 }) {
+                    problems.append(Problem(field: field + ".mac", message: "must not be 00:00:00:00:00:00"))
+                } else if !macs.insert(bytes).inserted {
+                    problems.append(Problem(field: field + ".mac", message: "\(net.mac) is used by another NIC"))
+                }
+            } else {
+                problems.append(Problem(field: field + ".mac", message: "must be six hex octets separated by colons, not \(net.mac)"))
+            }
+            switch (net.tap, net.switchSocket) {
+            case (let tap?, nil):
+                problems += Self.tapNameProblems(tap, field: field + ".tap")
+            case (nil, let socket?):
+                problems += Self.pathProblems(socket, field: field + ".switchSocket")
+                if socket.utf8.count > UnixAddress.maxPathBytes {
+                    problems.append(Problem(field: field + ".switchSocket",
+                                            message: "is \(socket.utf8.count) bytes; AF_UNIX takes at most \(UnixAddress.maxPathBytes)"))
+                }
+            default:
+                problems.append(Problem(field: field, message: "needs exactly one of tap and switchSocket"))
+            }
+        }
+        return problems
+    }
+
+    /// What Linux accepts as an interface name (dev_valid_name).
+    private static func tapNameProblems(_ name: String, field: String) -> [Problem] {
+        let bytes = Array(name.utf8)
+        if bytes.isEmpty || bytes.count > Limits.tapNameBytes {
+            return [Problem(field: field, message: "must be 1 to \(Limits.tapNameBytes) bytes, not \(bytes.count)")]
+        }
+        if name == "." || name == ".." || bytes.contains(where: { $0 == 0x2F || $0 == 0x3A || $0 <= 0x20 || $0 == 0x7F }) {
+            return [Problem(field: field, message: "\(name) is not a valid interface name (no '/', ':', spaces or control characters)")]
+        }
+        return []
     }
 
     /// The VMM runs detached with an unknown working directory: every path is absolute.

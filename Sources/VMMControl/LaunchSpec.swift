@@ -16,6 +16,8 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
     public var initrd: String?
     public var cmdline: String
     public var disks: [Disk]
+    /// Network interfaces in guest order (the first is eth0). Absent in older specs: decoded as none.
+    public var nets: [Net]
     /// Absolute path of the file that receives the serial console's output (appended to).
     public var consoleLog: String
     /// Absolute path of the unix socket the VMM serves the control protocol on.
@@ -34,8 +36,32 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
         }
     }
 
+    /// One virtio-net device and where its frames go: exactly one of `tap` and `switchSocket`.
+    public struct Net: Codable, Equatable, Sendable {
+        /// The guest-visible unicast MAC, six hex octets separated by colons ("52:54:00:12:34:56").
+        public var mac: String
+        /// An existing tap interface (the runtime creates it; the VMM only opens it).
+        public var tap: String?
+        /// A vmctl-switch unix socket (length-prefixed frames, like QEMU's stream netdev).
+        public var switchSocket: String?
+
+        public init(mac: String, tap: String? = nil, switchSocket: String? = nil) {
+            self.mac = mac
+            self.tap = tap
+            self.switchSocket = switchSocket
+        }
+
+        /// The six octets of `mac`, or nil when it is not six two-digit hex octets.
+        public var macBytes: [UInt8]? {
+            let parts = mac.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 6 else { return nil }
+            let bytes = parts.compactMap { $0.utf8.count == 2 ? UInt8($0, radix: 16) : nil }
+            return bytes.count == 6 ? bytes : nil
+        }
+    }
+
     public init(name: String, vcpus: Int, memoryMiB: Int, kernel: String, initrd: String? = nil, cmdline: String,
-                disks: [Disk] = [], consoleLog: String, controlSocket: String, serialInput: Bool = false,
+                disks: [Disk] = [], nets: [Net] = [], consoleLog: String, controlSocket: String, serialInput: Bool = false,
                 version: Int = LaunchSpec.currentVersion) {
         self.version = version
         self.name = name
@@ -45,8 +71,32 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
         self.initrd = initrd
         self.cmdline = cmdline
         self.disks = disks
+        self.nets = nets
         self.consoleLog = consoleLog
         self.controlSocket = controlSocket
         self.serialInput = serialInput
+    }
+}
+
+extension LaunchSpec {
+    private enum CodingKeys: String, CodingKey {
+        case version, name, vcpus, memoryMiB, kernel, initrd, cmdline, disks, nets, consoleLog, controlSocket, serialInput
+    }
+
+    /// Written out so `nets` may be absent (a spec from before networks); everything else as synthesized.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        name = try c.decode(String.self, forKey: .name)
+        vcpus = try c.decode(Int.self, forKey: .vcpus)
+        memoryMiB = try c.decode(Int.self, forKey: .memoryMiB)
+        kernel = try c.decode(String.self, forKey: .kernel)
+        initrd = try c.decodeIfPresent(String.self, forKey: .initrd)
+        cmdline = try c.decode(String.self, forKey: .cmdline)
+        disks = try c.decode([Disk].self, forKey: .disks)
+        nets = try c.decodeIfPresent([Net].self, forKey: .nets) ?? []
+        consoleLog = try c.decode(String.self, forKey: .consoleLog)
+        controlSocket = try c.decode(String.self, forKey: .controlSocket)
+        serialInput = try c.decode(Bool.self, forKey: .serialInput)
     }
 }

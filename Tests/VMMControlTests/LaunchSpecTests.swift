@@ -7,6 +7,8 @@ struct LaunchSpecTests {
     static let valid = LaunchSpec(name: "web-1", vcpus: 2, memoryMiB: 256, kernel: "/var/lib/vmctl/vmlinuz",
                                   initrd: "/var/lib/vmctl/initrd.img", cmdline: "console=ttyS0 quiet",
                                   disks: [.init(path: "/var/lib/vmctl/data.img", readOnly: false)],
+                                  nets: [.init(mac: "52:54:00:0a:0b:0c", switchSocket: "/run/vmctl/net/lan.sock"),
+                                         .init(mac: "52:54:00:0a:0b:0d", tap: "vt-web-1-1")],
                                   consoleLog: "/run/vmctl/web-1/console.log", controlSocket: "/run/vmctl/web-1/control.sock",
                                   serialInput: true)
 
@@ -97,5 +99,43 @@ struct LaunchSpecTests {
         #expect(throws: VMMControlError.specInvalid([.init(field: "vcpus", message: "must be 1 to 8, not 0")])) {
             try LaunchSpec.load([UInt8](data))
         }
+    }
+
+    @Test("nets may be absent (older specs) and decode as none; their unknown fields are named")
+    func netsOptional() throws {
+        let json = #"{"version":1,"name":"a","vcpus":1,"memoryMiB":64,"kernel":"/k","cmdline":"","disks":[],"consoleLog":"/c","controlSocket":"/s","serialInput":false}"#
+        #expect(try load(json).get().nets == [])
+        let withNet = json.replacingOccurrences(of: "\"disks\":[]", with: #""disks":[],"nets":[{"mac":"52:54:00:00:00:01","tap":"t0","queues":2}]"#)
+        #expect(load(withNet) == .failure(.specMalformed(#"unknown field "nets[0].queues""#)))
+    }
+
+    @Test("NIC problems: MAC form, multicast, zero and duplicate MACs, exactly one backend, interface names, socket length, counts")
+    func netProblems() {
+        var spec = Self.valid
+        spec.nets = [
+            .init(mac: "52:54:00:0a:0b", tap: "t0"),
+            .init(mac: "01:00:5e:00:00:01", tap: "t1"),
+            .init(mac: "00:00:00:00:00:00", tap: "t2"),
+            .init(mac: "52:54:00:0A:0B:0C", tap: "t3"),
+            .init(mac: "52:54:00:0a:0b:0c", tap: "t4"),
+            .init(mac: "52:54:00:00:00:05"),
+            .init(mac: "52:54:00:00:00:06", tap: "t6", switchSocket: "/s"),
+            .init(mac: "52:54:00:00:00:07", tap: "a-name-of-16byte"),
+            .init(mac: "52:54:00:00:00:08", tap: "eth0:1"),
+        ]
+        let found = spec.problems()
+        #expect(found.map(\.field) == ["nets", "nets[0].mac", "nets[1].mac", "nets[2].mac", "nets[4].mac", "nets[5]", "nets[6]",
+                                       "nets[7].tap", "nets[8].tap"], "\(found)")
+        #expect(found.contains(.init(field: "nets[4].mac", message: "52:54:00:0a:0b:0c is used by another NIC")))
+        #expect(found.contains(.init(field: "nets[5]", message: "needs exactly one of tap and switchSocket")))
+        spec.nets = [.init(mac: "52:54:00:00:00:01", switchSocket: "relative.sock"),
+                     .init(mac: "52:54:00:00:00:02", switchSocket: "/" + String(repeating: "s", count: 107))]
+        #expect(spec.problems().map(\.description) == [
+            "nets[0].switchSocket: must be an absolute path, not relative.sock",
+            "nets[1].switchSocket: is 108 bytes; AF_UNIX takes at most 107",
+        ])
+        spec.nets = (0..<8).map { .init(mac: String(format: "52:54:00:00:00:%02x", $0 + 1), tap: "t\($0)") }
+        spec.disks = (0..<9).map { .init(path: "/d\($0)", readOnly: true) }
+        #expect(spec.problems().map(\.description) == ["nets: 9 disks and 8 NICs: at most 16 together"])
     }
 }
