@@ -6,6 +6,8 @@ import VMCtlModel
 /// and volumes they used. Bring-up follows: networks and volumes before the VMs that use them, a VM after the
 /// VMs it depends on, and restarts or replaces of one definition's replicas one at a time (a rolling restart).
 /// A network or volume that a staying VM detaches from is deleted last, once the VM no longer uses it.
+/// A VM that boots with a volume waits for the restart or replace of another VM that writes to it now, so it
+/// never mounts a volume another guest still has mounted read-write.
 enum Waves {
     static func assign(_ changes: [Change], desired: Stack, observed: ObservedState) -> [Change] {
         let active = changes.filter { $0.action != .noop }
@@ -34,10 +36,12 @@ enum Waves {
             previousRoll[change.address] = lastRoll[instance.definition]
             lastRoll[instance.definition] = change.address
         }
-        let bringUpWaves = layer(bringUp) { change in
+        func basePredecessors(_ change: Change) -> [ResourceAddress] {
             bringUpPredecessors(of: change, instance: instances[change.address.name], desired: desired)
                 + (previousRoll[change.address].map { [$0] } ?? [])
         }
+        let writerEdges = writerPredecessors(bringUp, instances: instances, observed: observed, base: basePredecessors)
+        let bringUpWaves = layer(bringUp) { change in basePredecessors(change) + (writerEdges[change.address] ?? []) }
 
         let detachWaves = afterDetach(teardown, bringUp: bringUp, bringUpWaves: bringUpWaves, offset: offset, observed: observed)
 
@@ -78,6 +82,40 @@ enum Waves {
             waves[change.address] = offset + last + 1
         }
         return waves
+    }
+
+    /// VM → the VMs that write to a volume it boots with now and go down and up again in this plan (restart or
+    /// replace): it boots after them. An edge that would contradict dependsOn or a rolling order (a cycle) is
+    /// left out; those constraints come first.
+    private static func writerPredecessors(_ bringUp: [Change], instances: [String: VMInstance], observed: ObservedState,
+                                           base: (Change) -> [ResourceAddress]) -> [ResourceAddress: [ResourceAddress]] {
+        var writers: [String: [ResourceAddress]] = [:]
+        for change in bringUp where change.address.kind == .vm && [.restart, .replace].contains(change.action) {
+            for disk in observed.vms[change.address.name]?.spec.disks ?? [] where !disk.readOnly {
+                writers[disk.volume, default: []].append(change.address)
+            }
+        }
+        guard !writers.isEmpty else { return [:] }
+        let byAddress = Dictionary(bringUp.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var edges: [ResourceAddress: [ResourceAddress]] = [:]
+        func reaches(_ from: ResourceAddress, _ target: ResourceAddress) -> Bool {
+            var seen: Set<ResourceAddress> = [], stack = [from]
+            while let address = stack.popLast() {
+                if address == target { return true }
+                guard seen.insert(address).inserted, let change = byAddress[address] else { continue }
+                stack += base(change) + (edges[address] ?? [])
+            }
+            return false
+        }
+        for change in bringUp.sorted(by: { $0.address < $1.address })
+        where change.address.kind == .vm && [.create, .start, .restart, .replace].contains(change.action) {
+            guard let instance = instances[change.address.name] else { continue }
+            for writer in instance.spec.disks.flatMap({ writers[$0.volume] ?? [] }) where writer != change.address {
+                // writer before change, unless writer already (transitively) waits for change.
+                if !reaches(writer, change.address) { edges[change.address, default: []].append(writer) }
+            }
+        }
+        return edges
     }
 
     static func isTeardown(_ change: Change) -> Bool { change.action == .delete || change.action == .stop }

@@ -240,4 +240,27 @@ struct PropertyRegressionTests {
         #expect(plan.changes.map(\.action) == [.delete, .delete])
         #expect(plan.changes.allSatisfy { $0.wave >= 1 })
     }
+
+    // Writer-before-reader ordering meets dependsOn and rolling restarts (found by the property tests while adding it):
+    // where the two disagree the writer edge is dropped instead of forming a cycle, so the waves stay valid.
+    @Test("a VM booting with a volume waits for its current writer's restart, unless dependsOn or rolling order says otherwise")
+    func readerWaitsForWriterUnlessThatWouldCycle() {
+        let volume = ObservedVolume(name: "media", spec: VolumeSpec(size: .gib(1)), size: .gib(1))
+        let writerNow = VMSpec(name: "app", disks: [DiskSpec(volume: "media")])
+        var writerNext = writerNow
+        writerNext.disks[0].readOnly = true
+        let reader = VMSpec(name: "reader", disks: [DiskSpec(volume: "media", readOnly: true)])
+        let observed = ObservedState(stack: "prop", vms: ["app": Self.vm("app", writerNow, .running)], volumes: ["media": volume])
+        let desired = Stack(name: "prop", host: Self.host, volumes: ["media": VolumeSpec(size: .gib(1))],
+                            vms: ["app": writerNext, "reader": reader])
+        let plan = Self.check(desired, observed)
+        #expect((Self.change(plan, "vm.app")?.wave ?? 0) < (Self.change(plan, "vm.reader")?.wave ?? 0), "\(plan.changes)")
+
+        // The writer depends on the reader: dependsOn wins, and the plan still orders every change.
+        var dependent = writerNext
+        dependent.dependsOn = ["reader"]
+        let cyclic = Self.check(Stack(name: "prop", host: Self.host, volumes: ["media": VolumeSpec(size: .gib(1))],
+                                      vms: ["app": dependent, "reader": reader]), observed)
+        #expect((Self.change(cyclic, "vm.reader")?.wave ?? 0) < (Self.change(cyclic, "vm.app")?.wave ?? 0), "\(cyclic.changes)")
+    }
 }
