@@ -101,7 +101,15 @@ public struct KVMBackend: Backend {
                    memoryMiB: Int(clamping: launch.spec.memory.bytes / ByteSize.mib),
                    kernel: launch.kernel, initrd: launch.initrd, cmdline: launch.cmdline,
                    disks: launch.disks.map { LaunchSpec.Disk(path: $0.path, readOnly: $0.readOnly) },
+                   nets: launch.nics.map(net),
                    consoleLog: launch.paths.consoleLog, controlSocket: launch.paths.controlSocket, serialInput: true)
+    }
+
+    private static func net(_ nic: VMLaunch.NIC) -> LaunchSpec.Net {
+        switch nic.attachment {
+        case .switchSocket(let socket): return LaunchSpec.Net(mac: nic.mac.description, switchSocket: socket)
+        case .tap(let name): return LaunchSpec.Net(mac: nic.mac.description, tap: name)
+        }
     }
 
     /// The spec as written to `launch.json`: pretty, keys sorted, slashes unescaped.

@@ -119,14 +119,17 @@ struct KVMBackendTests {
 
     // MARK: The launch spec
 
-    @Test("the launch spec from a VMLaunch: size, kernel, initrd, cmdline, disks, console log and socket (golden JSON)")
+    @Test("the launch spec from a VMLaunch: size, kernel, initrd, cmdline, disks, NICs, console log and socket (golden JSON)")
     func launchSpecGolden() throws {
         let launch = VMLaunch(name: "web-1", stack: "shop", spec: VMSpec(name: "web", cpus: 2, memory: .mib(256), backend: .kvm),
                               paths: VMPaths(directory: "/var/lib/vmctl/stacks/shop/vms/web-1"),
                               kernel: "/var/lib/vmctl/guest/vmlinuz", initrd: "/var/lib/vmctl/guest/initrd.img",
                               cmdline: "console=ttyS0 vmctl.hostname=web-1",
                               disks: [.init(path: "/var/lib/vmctl/stacks/shop/volumes/data.img", readOnly: false),
-                                      .init(path: "/var/lib/vmctl/stacks/shop/volumes/seed.img", readOnly: true)])
+                                      .init(path: "/var/lib/vmctl/stacks/shop/volumes/seed.img", readOnly: true)],
+                              nics: [.init(attachment: .switchSocket("/var/lib/vmctl/stacks/shop/networks/lan/switch.sock"),
+                                           mac: try #require(MACAddress("52:54:00:aa:00:01"))),
+                                     .init(attachment: .tap("vt1234abcd"), mac: try #require(MACAddress("52:54:00:aa:00:02")))])
         let spec = KVMBackend.launchSpec(for: launch)
         #expect(spec.problems().isEmpty)
         let json = String(decoding: try KVMBackend.encode(spec), as: UTF8.self)
@@ -149,6 +152,16 @@ struct KVMBackendTests {
               "kernel" : "/var/lib/vmctl/guest/vmlinuz",
               "memoryMiB" : 256,
               "name" : "shop/web-1",
+              "nets" : [
+                {
+                  "mac" : "52:54:00:aa:00:01",
+                  "switchSocket" : "/var/lib/vmctl/stacks/shop/networks/lan/switch.sock"
+                },
+                {
+                  "mac" : "52:54:00:aa:00:02",
+                  "tap" : "vt1234abcd"
+                }
+              ],
               "serialInput" : true,
               "vcpus" : 2,
               "version" : 1
