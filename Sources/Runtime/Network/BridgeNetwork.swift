@@ -54,7 +54,7 @@ struct BridgeNetwork {
         }
         try HostCommand.run(["ip", "link", "set", bridge, "up"])
         if spec.mode == .nat {
-            try HostCommand.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+            try enableForwarding()
             let rule = ["POSTROUTING", "-s", "\(spec.subnet)", "!", "-o", bridge, "-j", "MASQUERADE",
                         "-m", "comment", "--comment", "vmctl:\(stack)/\(name)"]
             if try HostCommand.run(["iptables", "-t", "nat", "-C"] + rule, allowFailure: true).status != 0 {
@@ -63,6 +63,21 @@ struct BridgeNetwork {
             owned.natRule = rule
         }
         try AtomicFile.writeJSON(owned, to: ownedFile)
+    }
+
+    /// NAT needs the kernel to route between the bridge and the host's other interfaces. Forwarding is a
+    /// host-wide switch that other software (Docker, libvirt, other stacks) may also rely on, so vmctl turns it
+    /// on and never turns it off (docs/manifest.md, Networks); writing the file directly needs no sysctl tool.
+    private func enableForwarding() throws {
+        let file = "/proc/sys/net/ipv4/ip_forward"
+        let current = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard current != "1" else { return }
+        do {
+            try "1\n".write(toFile: file, atomically: false, encoding: .utf8)
+        } catch {
+            throw RuntimeError.vm(name: "network \(name)", operation: "create",
+                                  reason: "mode nat needs IPv4 forwarding, and writing 1 to \(file) failed: \(error.localizedDescription)")
+        }
     }
 
     func delete() {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs host networking tools (ip, iptables, sysctl) and turns failures into errors naming the command.
+/// Runs host networking tools (ip, iptables) and turns failures into errors naming the command.
 enum HostCommand {
     @discardableResult
     static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {
