@@ -6,6 +6,8 @@ struct StackParts {
         var name: Located<String>
         /// Nil when the entry had errors; its name still counts as declared, so references to it don't cascade.
         var spec: Sourced<Spec>?
+        /// False when some field had an error: the spec holds a default there, so totals must not count it.
+        var complete = true
     }
 
     struct HostDraft {
@@ -183,6 +185,6 @@ extension ValueDecoder {
             return
         }
         if !complete { parts.incomplete = true }
-        parts.vms.append(.init(name: name, spec: vm))
+        parts.vms.append(.init(name: name, spec: vm, complete: complete))
     }
 }
