@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 extension ControlRequest {
     /// Why a line is not a valid request, with the request's id when it could be read (to echo it).
     public struct ParseFailure: Error, Equatable, Sendable {
@@ -15,7 +13,7 @@ extension ControlRequest {
                 "request line is \(line.count) bytes; the limit is \(ControlProtocol.maxRequestBytes)")))
         }
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(line)) } catch {
+        do { value = try JSONParser.parse(line) } catch {
             return .failure(ParseFailure(id: nil, error: ControlError(.badRequest, "request is not valid JSON")))
         }
         return interpret(value)
@@ -79,11 +77,11 @@ extension ControlRequest {
             guard case .string(let text)? = fields["data"] else {
                 return .failure(Message(text: "console-input needs \"data\", the bytes in base64"))
             }
-            guard let data = Data(base64Encoded: text) else { return .failure(Message(text: "console-input \"data\" is not valid base64")) }
+            guard let data = Base64.decode(text) else { return .failure(Message(text: "console-input \"data\" is not valid base64")) }
             guard !data.isEmpty, data.count <= ControlProtocol.maxConsoleInputBytes else {
                 return .failure(Message(text: "console-input carries \(data.count) bytes; send 1 to \(ControlProtocol.maxConsoleInputBytes) per request"))
             }
-            return .success(.consoleInput([UInt8](data)))
+            return .success(.consoleInput(data))
         }
     }
 

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// A request line: `{"version":1,"id":7,"command":"shutdown","method":"acpi"}`. Arguments sit beside
 /// `command`: `method` for shutdown (optional, default acpi), `data` (base64) for console-input.
 public struct ControlRequest: Equatable, Sendable {
@@ -24,7 +22,7 @@ extension ControlRequest: Codable {
         try container.encode(command.name, forKey: .command)
         switch command {
         case .shutdown(let method): try container.encode(method, forKey: .method)
-        case .consoleInput(let bytes): try container.encode(Data(bytes).base64EncodedString(), forKey: .data)
+        case .consoleInput(let bytes): try container.encode(Base64.encode(bytes), forKey: .data)
         case .describe, .pause, .resume, .powerOff, .reset, .stats: break
         }
     }

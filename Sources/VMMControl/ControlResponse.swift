@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// A response line: `{"id":7,"ok":true,"result":{…}}` or `{"id":7,"ok":false,"error":{"code":…,"message":…}}`.
 /// `id` is null when the request's id could not be read.
 public struct ControlResponse: Equatable, Sendable {
@@ -49,24 +47,25 @@ extension ControlResponse {
 
     /// Decodes a response line to a request for `command`: the command decides the shape of `result`.
     public static func decode(_ line: [UInt8], for command: ControlCommand.Name) throws(VMMControlError) -> ControlResponse {
-        let data = Data(line)
-        let decoder = JSONDecoder()
         do {
-            let envelope = try decoder.decode(Envelope.self, from: data)
+            let value = try JSONParser.parse(line)
+            let envelope = try JSONValueDecoder.decode(Envelope.self, from: value)
             guard envelope.ok else {
                 guard let error = envelope.error else { throw VMMControlError.protocolViolation("a response with \"ok\": false has no \"error\"") }
                 return .failure(id: envelope.id, error)
             }
             let result: ControlResult
             switch command {
-            case .describe: result = .description(try decoder.decode(Payload<VMDescription>.self, from: data).result)
-            case .stats: result = .stats(try decoder.decode(Payload<VMStats>.self, from: data).result)
-            case .consoleInput: result = .consoleInput(try decoder.decode(Payload<ConsoleInputResult>.self, from: data).result)
+            case .describe: result = .description(try JSONValueDecoder.decode(Payload<VMDescription>.self, from: value).result)
+            case .stats: result = .stats(try JSONValueDecoder.decode(Payload<VMStats>.self, from: value).result)
+            case .consoleInput: result = .consoleInput(try JSONValueDecoder.decode(Payload<ConsoleInputResult>.self, from: value).result)
             case .pause, .resume, .shutdown, .powerOff, .reset: result = .done
             }
             return ControlResponse(id: envelope.id, outcome: .success(result))
         } catch let error as VMMControlError {
             throw error
+        } catch let error as JSONParser.SyntaxError {
+            throw .protocolViolation("response to \(command.rawValue) is not valid JSON (\(error))")
         } catch let error as DecodingError {
             throw .protocolViolation("response to \(command.rawValue) does not decode: \(DecodingErrorText.describe(error))")
         } catch {

@@ -1,8 +1,7 @@
-import FoundationEssentials
-
 /// Any JSON value. Requests are decoded into this first so each mistake gets its own error code and the
-/// request id can be echoed even when the rest is wrong.
-enum JSONValue: Equatable, Decodable {
+/// request id can be echoed even when the rest is wrong. `JSONParser` reads one from text, `JSONValueDecoder`
+/// and `JSONValueEncoder` turn one into and out of Codable types, `serialized()` writes one.
+enum JSONValue: Equatable, Sendable, Decodable {
     case null
     case bool(Bool)
     case integer(Int)

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 extension LaunchSpec {
     private struct VersionProbe: Decodable { var version: Int }
 
@@ -40,17 +38,18 @@ extension LaunchSpec {
     static let netFieldNames: Set<String> = ["mac", "tap", "switchSocket"]
 
     /// Decodes and validates a launch spec: the version first (so a newer spec gets a version error, not
-    /// field errors), then unknown fields, types, and every range check (all problems at once).
+    /// field errors), then unknown fields, types, and every range check (all problems at once). The text is
+    /// parsed once, without Foundation (`JSONParser`, `JSONValueDecoder`).
     public static func load(_ bytes: [UInt8]) throws(VMMControlError) -> LaunchSpec {
-        let data = Data(bytes)
-        let decoder = JSONDecoder()
+        let data: JSONValue
+        do { data = try JSONParser.parse(bytes) } catch { throw .specMalformed("not valid JSON") }
         let probe: VersionProbe
-        do { probe = try decoder.decode(VersionProbe.self, from: data) } catch {
+        do { probe = try JSONValueDecoder.decode(VersionProbe.self, from: data) } catch {
             throw .specMalformed(message(error, otherwise: "expected a JSON object with \"version\": \(currentVersion)"))
         }
         guard probe.version == currentVersion else { throw .specUnsupportedVersion(probe.version) }
         var unknown: [String] = []
-        if let keys = try? decoder.decode(KeyProbe.self, from: data) {
+        if let keys = try? JSONValueDecoder.decode(KeyProbe.self, from: data) {
             unknown += keys.keys.filter { !fieldNames.contains($0) }.sorted()
             for (index, disk) in keys.diskKeys.enumerated() {
                 unknown += disk.filter { !diskFieldNames.contains($0) }.sorted().map { "disks[\(index)].\($0)" }
@@ -63,7 +62,7 @@ extension LaunchSpec {
             throw .specMalformed("unknown field\(unknown.count == 1 ? "" : "s") " + unknown.map { "\"\($0)\"" }.joined(separator: ", "))
         }
         let spec: LaunchSpec
-        do { spec = try decoder.decode(LaunchSpec.self, from: data) } catch {
+        do { spec = try JSONValueDecoder.decode(LaunchSpec.self, from: data) } catch {
             throw .specMalformed(message(error, otherwise: "not valid JSON"))
         }
         let problems = spec.problems()

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// Everything `vmctl-vmm` needs to build and run one VM. Written by the runtime as JSON; versioned so a
 /// VMM refuses a spec it does not understand instead of guessing. Unknown fields are errors.
 public struct LaunchSpec: Codable, Equatable, Sendable {

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// What `vmctl-vmm --capabilities` prints on one line: whether this build can boot guests, and the versions it
 /// speaks. The runtime asks before it picks the kvm backend, so a VMM that cannot boot is never chosen.
 /// Clients ignore fields they do not know (a newer VMM may add some).
@@ -24,7 +22,7 @@ public struct VMMCapabilities: Codable, Equatable, Sendable {
 
     /// Reads the line `--capabilities` printed.
     public static func decode(_ bytes: [UInt8]) throws(VMMControlError) -> VMMCapabilities {
-        do { return try JSONDecoder().decode(VMMCapabilities.self, from: Data(bytes)) } catch let error as DecodingError {
+        do { return try JSONValueDecoder.decode(VMMCapabilities.self, from: bytes) } catch let error as DecodingError {
             throw .protocolViolation("vmctl-vmm --capabilities: \(DecodingErrorText.describe(error))")
         } catch {
             throw .protocolViolation("vmctl-vmm --capabilities: not valid JSON")

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// The one error type of VMMControl: loading a launch spec, talking over a control socket, or a VMM's
