@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The VMM stack links no more than the Swift core library, Glibc and Synchronization: without these flags every
+// module implicitly imports _Concurrency and _StringProcessing, which load libdispatch and the regex libraries
+// into each VM process (bench/README.md, vmctl-vmm). VMMProcessLibrariesTests checks what vmctl-vmm maps.
+let vmmStack: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-implicit-concurrency-module-import",
+                                             "-Xfrontend", "-disable-implicit-string-processing-module-import"])]
+
 // Targets follow shared/design/architecture.md: arrows point down only.
 // VMCtlModel has no dependencies; Manifest adds YAML; VMCtlCLI renders and runs commands.
 let package = Package(
@@ -20,15 +26,16 @@ let package = Package(
         .target(name: "VMCtlModel"),
         .target(name: "Manifest", dependencies: ["VMCtlModel", .product(name: "Yams", package: "Yams")]),
         .target(name: "Planner", dependencies: ["VMCtlModel"]),
-        // The VMM stack: FoundationEssentials at most (rule 11 of architecture.md); device models never import KVM.
-        .target(name: "VMMDevices"),
+        // The VMM stack: no Foundation at all, not even FoundationEssentials (rule 11 of architecture.md, and `vmmStack`
+        // above); device models never import KVM.
+        .target(name: "VMMDevices", swiftSettings: vmmStack),
         .target(name: "CKVM"),
         // KVM imports VMMDevices only for the GuestMemory protocol that GuestRAM implements.
-        .target(name: "KVM", dependencies: ["CKVM", "VMMDevices"]),
-        .target(name: "VMMControl"),
+        .target(name: "KVM", dependencies: ["CKVM", "VMMDevices"], swiftSettings: vmmStack),
+        .target(name: "VMMControl", swiftSettings: vmmStack),
         // The machine builder, vCPU threads, event loop and control handler: spec → running VM.
-        .target(name: "VMM", dependencies: ["KVM", "VMMDevices", "VMMControl"]),
-        .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"]),
+        .target(name: "VMM", dependencies: ["KVM", "VMMDevices", "VMMControl"], swiftSettings: vmmStack),
+        .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"], swiftSettings: vmmStack),
         // Runtime speaks to vmctl-vmm through VMMControl only; it never links the VMM (VMM, KVM, CKVM, VMMDevices).
         .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner", "VMMControl"]),
         .target(

@@ -14,9 +14,9 @@ public final class Machine: Sendable {
     let parts: MachineParts
     /// The VM generation now booted; nil only while a reset replaces it.
     private let generation: Monitor<Generation?>
-    private let started: ContinuousClock.Instant
+    private let started: MonotonicInstant
 
-    init(parts: MachineParts, first: Generation, started: ContinuousClock.Instant) {
+    init(parts: MachineParts, first: Generation, started: MonotonicInstant) {
         self.parts = parts
         self.started = started
         generation = Monitor(first)
@@ -85,7 +85,7 @@ public final class Machine: Sendable {
     // MARK: for the control handler
 
     var uptimeMilliseconds: Int {
-        let elapsed = ContinuousClock.now - started
+        let elapsed = MonotonicInstant.now - started
         return Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
     }
 

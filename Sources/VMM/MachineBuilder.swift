@@ -11,7 +11,7 @@ import VMMDevices
 /// the guest needs (`console=ttyS0`, `reboot=k`, `pci=off`, …) is the runtime's decision.
 public enum MachineBuilder {
     /// - Parameter started: when the process started (describe's uptime counts from it).
-    public static func build(_ spec: LaunchSpec, started: ContinuousClock.Instant = .now) throws(VMMError) -> Machine {
+    public static func build(_ spec: LaunchSpec, started: MonotonicInstant = .now) throws(VMMError) -> Machine {
         let system: KVMSystem
         do {
             system = try KVMSystem()

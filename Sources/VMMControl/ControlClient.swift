@@ -16,7 +16,7 @@ public final class ControlClient {
 
     /// Sends `command` and waits for its response. An error response throws `.remote`.
     public func send(_ command: ControlCommand, timeout: Duration? = nil) throws(VMMControlError) -> ControlResult {
-        let deadline = ContinuousClock.now + (timeout ?? self.timeout)
+        let deadline = MonotonicInstant.now + (timeout ?? self.timeout)
         let id = nextID
         nextID += 1
         try socket.write(try ControlCodec.line(ControlRequest(id: id, command: command)), deadline: deadline)
@@ -52,7 +52,7 @@ public final class ControlClient {
         return result.accepted
     }
 
-    private func readLine(deadline: ContinuousClock.Instant, command: ControlCommand.Name) throws(VMMControlError) -> [UInt8] {
+    private func readLine(deadline: MonotonicInstant, command: ControlCommand.Name) throws(VMMControlError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
             switch lines.next() {

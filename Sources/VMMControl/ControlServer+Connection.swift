@@ -4,7 +4,7 @@ extension ControlServer {
     func serve(_ socket: UnixStreamSocket) {
         var lines = LineBuffer(limit: ControlProtocol.maxRequestBytes)
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        var lineStarted = ContinuousClock.now
+        var lineStarted = MonotonicInstant.now
         while true {
             while let event = lines.next() {
                 guard answer(event, on: socket) else { return }

@@ -84,8 +84,8 @@ public final class ControlServer: Sendable {
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
         pthread_join(thread, nil)
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        let deadline = MonotonicInstant.now + timeout
+        while MonotonicInstant.now < deadline {
             let open = state.withLock { state in
                 state.connections.values.forEach { $0.shutdownBoth() }
                 return state.connections.count

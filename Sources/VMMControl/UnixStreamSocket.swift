@@ -29,7 +29,7 @@ final class UnixStreamSocket: Sendable {
     /// Wakes a thread blocked on this socket (its next poll sees EOF); used to stop a server.
     func shutdownBoth() { shutdown(fd, Int32(SHUT_RDWR)) }
 
-    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(VMMControlError) {
+    func write(_ bytes: [UInt8], deadline: MonotonicInstant) throws(VMMControlError) {
         var offset = 0
         while offset < bytes.count {
             try wait(for: Int16(POLLOUT), until: deadline, operation: "write to \(path)")
@@ -47,7 +47,7 @@ final class UnixStreamSocket: Sendable {
     }
 
     /// Reads what is available (at least one byte) before the deadline; nil at end of stream.
-    func read(into buffer: inout [UInt8], deadline: ContinuousClock.Instant) throws(VMMControlError) -> Int? {
+    func read(into buffer: inout [UInt8], deadline: MonotonicInstant) throws(VMMControlError) -> Int? {
         while true {
             try wait(for: Int16(POLLIN), until: deadline, operation: "read from \(path)")
             let count = recv(fd, &buffer, buffer.count, 0)
@@ -59,9 +59,9 @@ final class UnixStreamSocket: Sendable {
         }
     }
 
-    private func wait(for events: Int16, until deadline: ContinuousClock.Instant, operation: String) throws(VMMControlError) {
+    private func wait(for events: Int16, until deadline: MonotonicInstant, operation: String) throws(VMMControlError) {
         while true {
-            let remaining = deadline - ContinuousClock.now
+            let remaining = deadline - MonotonicInstant.now
             guard remaining > .zero else { throw .timeout(operation: operation) }
             var descriptor = pollfd(fd: fd, events: events, revents: 0)
             let ready = poll(&descriptor, 1, Self.milliseconds(remaining))

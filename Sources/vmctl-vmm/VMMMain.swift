@@ -12,7 +12,7 @@ enum VMMMain {
                                               reason: "booting Linux guests is not enabled in this build yet (issue 5)")
 
     static func run(_ arguments: [String]) -> VMMExitCode {
-        let started = ContinuousClock.now
+        let started = MonotonicInstant.now
         switch Invocation.parse(arguments) {
         case .failure(let error):
             report("\(error.message)\n\(Invocation.usage)")
@@ -55,7 +55,7 @@ enum VMMMain {
 
     /// Builds the machine (a failure exits 1 before the control socket exists), serves the control socket,
     /// runs the vCPUs until the machine ends, and returns its exit code (docs/control-protocol.md).
-    private static func serve(_ spec: LaunchSpec, started: ContinuousClock.Instant) -> VMMExitCode {
+    private static func serve(_ spec: LaunchSpec, started: MonotonicInstant) -> VMMExitCode {
         let machine: Machine
         do { machine = try MachineBuilder.build(spec, started: started) } catch {
             report("boot VM \(spec.name): \(error)")
