@@ -18,6 +18,13 @@ final class DeviceSet: @unchecked Sendable {
         var queueCount: Int
     }
 
+    /// One virtio-net device (its window is also in `virtio`) and the thread reading its host side.
+    struct NetworkInterface: Sendable {
+        var name: String
+        var transport: SerializedDevice
+        var reader: NetReader
+    }
+
     static let firstVirtioGSI: UInt32 = 5
     static let lastVirtioGSI: UInt32 = 23
 
@@ -26,6 +33,8 @@ final class DeviceSet: @unchecked Sendable {
     let keyboard: I8042
     let powerPort: ACPIPowerPort
     let virtio: [VirtioSlot]
+    /// In `spec.nets` order: the guest's eth0 is the first.
+    let nets: [NetworkInterface]
     /// The Generic Event Device's interrupt: one edge = one press of the ACPI power button (DSDT).
     let powerButton: IRQLine
     let lines: [IRQLine]
@@ -61,12 +70,31 @@ final class DeviceSet: @unchecked Sendable {
             let transport = SerializedDevice(VirtioMMIOTransport(device: device, memory: memory, interruptLine: line))
             slots.append(VirtioSlot(name: name, base: base, line: line, transport: transport, queueCount: 1))
         }
+        // NICs after the disks, before the console, in spec order (eth0 is nets[0]).
+        var nets: [NetworkInterface] = []
+        for (index, net) in spec.nets.enumerated() {
+            let nic = "nets[\(index)]"
+            guard let bytes = net.macBytes, let mac = MACAddress(bytes) else {
+                throw .device("\(nic): MAC \(net.mac) is not six hex octets")
+            }
+            let backend = try Self.backend(for: net, nic: nic)
+            let name = "virtio-net \(nic) (\(backend))"
+            let (base, line) = try nextWindow(name)
+            let device = VirtioNet(mac: mac, output: backend)
+            let transport = SerializedDevice(VirtioMMIOTransport(device: device, memory: memory, interruptLine: line))
+            let reader = NetReader(nic: name, backend: backend) { frames in
+                transport.withVirtioNet { _ = $0.receive(frames) }
+            }
+            slots.append(VirtioSlot(name: name, base: base, line: line, transport: transport, queueCount: 2))
+            nets.append(NetworkInterface(name: name, transport: transport, reader: reader))
+        }
+        self.nets = nets
         let (base, line) = try nextWindow("virtio-console")
         let console = VirtioConsole(output: consoleLog)
         let transport = SerializedDevice(VirtioMMIOTransport(device: console, memory: memory, interruptLine: line))
         slots.append(VirtioSlot(name: "virtio-console", base: base, line: line, transport: transport, queueCount: 2))
         virtio = slots
-        // The GED takes the GSI after the virtio devices (at most 5 + 17 = 22 with the spec's 16 disks).
+        // The GED takes the GSI after the virtio devices (at most 5 + 17 = 22 with the spec's 16 disks and NICs).
         let gedGSI = Self.firstVirtioGSI + UInt32(slots.count)
         guard gedGSI <= Self.lastVirtioGSI else { throw .device("power button: no free GSI after \(slots.count) virtio devices") }
         powerButton = try IRQLine(gsi: gedGSI)
@@ -88,6 +116,34 @@ final class DeviceSet: @unchecked Sendable {
     /// and its Generic Event Device, \_S5_.
     var dsdt: DSDT {
         DSDT(virtio: virtio.map { DSDT.VirtioMMIO(base: $0.base, gsi: $0.line.gsi) }, powerButtonGSI: powerButton.gsi)
+    }
+
+    /// Starts every NIC's reader thread (once per machine: NICs, like all devices, outlive VM generations).
+    func startNetworkReaders() throws(VMMError) {
+        for (index, net) in nets.enumerated() {
+            do { try net.reader.start() } catch {
+                for started in nets.prefix(index) { started.reader.stop() }
+                throw error
+            }
+        }
+    }
+
+    /// Stops and joins the NIC readers; frames still arriving stay in the tap or socket.
+    func stopNetworkReaders() {
+        for net in nets { net.reader.stop() }
+    }
+
+    /// Each NIC's counters, in spec order (for `stats`).
+    var networkStats: [(name: String, stats: VirtioNetStats)] {
+        nets.map { net in (net.name, net.transport.withVirtioNet { $0.stats } ?? VirtioNetStats()) }
+    }
+
+    private static func backend(for net: LaunchSpec.Net, nic: String) throws(VMMError) -> any NetBackend {
+        switch (net.tap, net.switchSocket) {
+        case (let tap?, nil): return try TapBackend(name: tap, nic: nic)
+        case (nil, let path?): return try SwitchBackend(path: path, nic: nic)
+        default: throw .device("\(nic): needs exactly one of tap and switchSocket")
+        }
     }
 
     /// Power-on state for a reset: UART and i8042 registers cleared, every virtio device reset as if the

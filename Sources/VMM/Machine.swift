@@ -78,6 +78,7 @@ public final class Machine: Sendable {
 
     private func finish(_ exit: Exit) -> Exit {
         retire()
+        parts.devices.stopNetworkReaders()
         parts.supervisor.finish()
         return exit
     }

@@ -38,6 +38,9 @@ public enum MachineBuilder {
         let parts = MachineParts(spec: spec, system: system, supportedCPUID: supportedCPUID, ram: ram, ramSize: ramSize,
                                  devices: devices, acpi: acpi, cmdline: cmdline, supervisor: supervisor)
         let first = try Generation(parts: parts, paused: false)
-        return Machine(parts: parts, first: first, started: started)
+        let machine = Machine(parts: parts, first: first, started: started)
+        // Last, so nothing after it can fail: frames that arrive before the guest's driver is up are dropped.
+        try devices.startNetworkReaders()
+        return machine
     }
 }

@@ -17,4 +17,9 @@ final class SerializedDevice: BusDevice, Sendable {
     func write(offset: UInt64, data: [UInt8]) {
         device.withLock { $0.write(offset: offset, data: data) }
     }
+
+    /// Runs `body` under the same lock, for work that is not a bus access (a NIC's reader delivering frames).
+    func withDevice<Result: Sendable>(_ body: (any BusDevice) -> Result) -> Result {
+        device.withLock { body($0) }
+    }
 }
