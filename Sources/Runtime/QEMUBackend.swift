@@ -64,7 +64,7 @@ public struct QEMUBackend: Backend {
         for path in [launch.paths.controlSocket, launch.paths.consoleSocket, launch.paths.agentSocket] where path.utf8.count > 107 {
             throw RuntimeError.vm(name: launch.name, operation: "start", reason: "socket path too long for AF_UNIX: \(path); use a shorter --state-dir")
         }
-        let identity = try VMProcess.launch(arguments(for: launch), paths: launch.paths, name: launch.name)
+        let identity = try VMProcess.launch(arguments(for: launch), paths: launch.paths) { .vm(name: launch.name, operation: $0, reason: $1) }
         // QEMU listens on its QMP socket once the machine is built; wait for it so callers can talk to it.
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {

@@ -24,6 +24,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case io(operation: String, code: Int32)
     case locked(stack: String, holder: String)
     case vm(name: String, operation: String, reason: String)
+    case network(name: String, operation: String, reason: String)
     case missingTool(tool: String, package: String)
 
     public var description: String {
@@ -36,6 +37,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
             return "stack '\(stack)' is locked by another vmctl: \(holder)"
         case .vm(let name, let operation, let reason):
             return "VM '\(name)': \(operation) failed: \(reason)"
+        case .network(let name, let operation, let reason):
+            return "network '\(name)': \(operation) failed: \(reason)"
         case .missingTool(let tool, let package):
             return "\(tool) is not installed; install the Debian package \(package) (apt-get install \(package))"
         }

@@ -14,8 +14,10 @@ enum VMProcess {
         echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
         """
 
-    /// Starts `argv` detached and waits until its pid is known. Throws when the VMM exits at once.
-    static func launch(_ argv: [String], paths: VMPaths, name: String) throws -> (pid: Int32, startTime: UInt64) {
+    /// Starts `argv` detached and waits until its pid is known. Throws when the VMM exits at once; `failure`
+    /// names what failed (a VM, or a network for its switch).
+    static func launch(_ argv: [String], paths: VMPaths,
+                       failure: (_ operation: String, _ reason: String) -> RuntimeError) throws -> (pid: Int32, startTime: UInt64) {
         for stale in [paths.pid, paths.exit, paths.ready, paths.controlSocket, paths.consoleSocket, paths.agentSocket] { unlink(stale) }
         let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let setsid else { throw RuntimeError.missingTool(tool: "setsid", package: "util-linux") }
@@ -40,7 +42,7 @@ enum VMProcess {
         let cArgs = args.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         let result = posix_spawn(&pid, setsid, &actions, &attributes, cArgs, environ)
-        guard result == 0 else { throw RuntimeError.vm(name: name, operation: "start", reason: "cannot spawn the VMM: \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw failure("start", "cannot spawn \(program(argv)): \(String(cString: strerror(result)))") }
         var status: Int32 = 0
         waitpid(pid, &status, 0)   // `setsid -f` forks and returns at once
 
@@ -53,8 +55,10 @@ enum VMProcess {
             }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        throw RuntimeError.vm(name: name, operation: "start", reason: "the VMM exited at once: \(lastLines(of: paths.vmmLog))")
+        throw failure("start", "\(program(argv)) exited at once: \(lastLines(of: paths.vmmLog))")
     }
+
+    private static func program(_ argv: [String]) -> String { URL(fileURLWithPath: argv.first ?? "?").lastPathComponent }
 
     /// The VMM must not inherit vmctl's other descriptors: it would hold them for its whole life, so whoever
     /// waits for them to close (a caller reading vmctl's pipes, Foundation's Process watching its child through

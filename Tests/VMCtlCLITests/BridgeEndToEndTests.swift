@@ -118,7 +118,7 @@ struct BridgeEndToEndTests {
         let missing = try env.stack.write(Self.existing.replacingOccurrences(of: "bridge: xbr-own", with: "bridge: xbr-gone"), as: "missing.yaml")
         let refused = try env.vmctl("apply", "--auto-approve", missing)
         let refusal = refused.stdout + refused.stderr
-        #expect(refused.status != 0 && refusal.contains("network kept") && refusal.contains("the bridge xbr-gone named in the manifest does not exist"),
+        #expect(refused.status != 0 && refusal.contains("network 'kept': create failed") && refusal.contains("the bridge xbr-gone named in the manifest does not exist"),
                 "\(refusal)")
         #expect(try !env.links().contains("xbr-gone"))
 

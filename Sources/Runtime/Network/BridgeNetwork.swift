@@ -31,14 +31,14 @@ struct BridgeNetwork {
 
     func create(_ spec: NetworkSpec) throws {
         guard geteuid() == 0 else {
-            throw RuntimeError.vm(name: "network \(name)", operation: "create", reason: "mode \(spec.mode.rawValue) needs root (it creates a bridge and taps); use mode: isolated without root")
+            throw RuntimeError.network(name: name, operation: "create", reason: "mode \(spec.mode.rawValue) needs root (it creates a bridge and taps); use mode: isolated without root")
         }
         try AtomicFile.makeDirectory(paths.directory)
         let bridge = bridgeName(spec)
         var owned = (try? AtomicFile.readJSON(Owned.self, from: ownedFile)) ?? Owned(bridge: bridge, createdBridge: false)
         if !HostCommand.interfaceExists(bridge) {
             guard spec.bridge == nil else {
-                throw RuntimeError.vm(name: "network \(name)", operation: "create", reason: "the bridge \(bridge) named in the manifest does not exist")
+                throw RuntimeError.network(name: name, operation: "create", reason: "the bridge \(bridge) named in the manifest does not exist")
             }
             try HostCommand.run(["ip", "link", "add", "name", bridge, "type", "bridge"])
             owned.createdBridge = true
@@ -75,7 +75,7 @@ struct BridgeNetwork {
         do {
             try "1\n".write(toFile: file, atomically: false, encoding: .utf8)
         } catch {
-            throw RuntimeError.vm(name: "network \(name)", operation: "create",
+            throw RuntimeError.network(name: name, operation: "create",
                                   reason: "mode nat needs IPv4 forwarding, and writing 1 to \(file) failed: \(error.localizedDescription)")
         }
     }

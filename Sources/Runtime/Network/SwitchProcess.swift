@@ -16,14 +16,14 @@ enum SwitchProcess {
         if isRunning(paths) { return }
         try AtomicFile.makeDirectory(paths.directory)
         let argv = [try binary(), "--socket", paths.socket, "--stats", paths.stats]
-        _ = try VMProcess.launch(argv, paths: paths.process, name: "network \(name)")
+        _ = try VMProcess.launch(argv, paths: paths.process) { .network(name: name, operation: $0, reason: $1) }
         // The switch listens before it serves: wait for the socket so the first VM can connect.
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             if FileManager.default.fileExists(atPath: paths.socket) { return }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        throw RuntimeError.vm(name: "network \(name)", operation: "start switch", reason: VMProcess.lastLines(of: paths.process.vmmLog))
+        throw RuntimeError.network(name: name, operation: "start switch", reason: VMProcess.lastLines(of: paths.process.vmmLog))
     }
 
     static func pid(_ paths: NetworkPaths) -> Int32? {
