@@ -91,6 +91,11 @@ struct BridgeEndToEndTests {
         let arrived = try env.counters(in: outside)
         #expect(arrived["from-masquerade"] == 1 && arrived["from-n"] == 0 && arrived["from-b"] == 1,
                 "echo requests that reached outside, by source: \(arrived)")
+        // Where FORWARD drops by default (Docker sets that policy), nat still works: vmctl's FORWARD rules let it through.
+        try env.inside(env.namespace, NamespaceHost.iptables, "-P", "FORWARD", "DROP")
+        let throughDrop = try env.exec("n", "ping", "-c", "1", "-W", "3", "192.168.77.2")
+        #expect(throughDrop.status == 0 && throughDrop.stdout.contains("1 packets received"),
+                "n -> outside with FORWARD policy DROP: \(throughDrop.stdout)\(throughDrop.stderr)")
 
         let destroy = try env.vmctl("destroy", "--stack", "bn", "--auto-approve")
         #expect(destroy.status == 0, "destroy: \(destroy.stdout)\(destroy.stderr)")
@@ -98,6 +103,8 @@ struct BridgeEndToEndTests {
         #expect(left.sorted() == ["lo", "vx0"], "interfaces left in the namespace: \(left) (bridges \(wan.bridge) \(lan.bridge), taps \(wanTaps + lanTaps))")
         let rulesAfter = try env.inside(env.namespace, NamespaceHost.iptables, "-t", "nat", "-S").stdout
         #expect(!rulesAfter.contains("vmctl:") && !rulesAfter.contains("MASQUERADE"), "nat table after destroy: \(rulesAfter)")
+        let forwardAfter = try env.inside(env.namespace, NamespaceHost.iptables, "-S", "FORWARD").stdout
+        #expect(!forwardAfter.contains("vmctl:"), "FORWARD chain after destroy: \(forwardAfter)")
         // Documented (docs/manifest.md): forwarding is host-wide, so vmctl leaves it on.
         #expect(try env.forwarding() == "1")
         #expect(env.stack.processes().isEmpty, "processes left: \(env.stack.processes())")

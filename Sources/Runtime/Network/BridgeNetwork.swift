@@ -2,7 +2,8 @@ import Foundation
 import VMCtlModel
 
 /// Bridge and NAT networks (root only): a Linux bridge with the gateway address, so the host reaches the
-/// VMs; a tap per NIC on it; for NAT, masquerading of the subnet's outbound traffic. vmctl records what it
+/// VMs; a tap per NIC on it; for NAT, masquerading of the subnet's outbound traffic and FORWARD rules that let it
+/// through. vmctl records what it
 /// created (`owned.json`) and removes only that.
 struct BridgeNetwork {
     struct Owned: Codable {
@@ -10,6 +11,8 @@ struct BridgeNetwork {
         var createdBridge: Bool
         var addedAddress: String?
         var natRule: [String]?
+        /// FORWARD rules (filter table) that let the subnet's traffic through where that chain drops by default.
+        var forwardRules: [[String]]?
     }
 
     let paths: NetworkPaths
@@ -61,6 +64,16 @@ struct BridgeNetwork {
                 try HostCommand.run(["iptables", "-t", "nat", "-A"] + rule)
             }
             owned.natRule = rule
+            try AtomicFile.writeJSON(owned, to: ownedFile)
+            // Out from the bridge, and replies back to it: inserted first, so a chain whose policy (or a
+            // rule of Docker's) drops forwarded traffic does not cut the VMs off.
+            let comment = ["-m", "comment", "--comment", "vmctl:\(stack)/\(name)"]
+            let forward = [["FORWARD", "-i", bridge, "-j", "ACCEPT"] + comment,
+                           ["FORWARD", "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] + comment]
+            for rule in forward where try HostCommand.run(["iptables", "-C"] + rule, allowFailure: true).status != 0 {
+                try HostCommand.run(["iptables", "-I"] + rule)
+            }
+            owned.forwardRules = forward
         }
         try AtomicFile.writeJSON(owned, to: ownedFile)
     }
@@ -83,6 +96,7 @@ struct BridgeNetwork {
     func delete() {
         guard let owned = try? AtomicFile.readJSON(Owned.self, from: ownedFile) else { return }
         if let rule = owned.natRule { _ = try? HostCommand.run(["iptables", "-t", "nat", "-D"] + rule, allowFailure: true) }
+        for rule in owned.forwardRules ?? [] { _ = try? HostCommand.run(["iptables", "-D"] + rule, allowFailure: true) }
         if owned.createdBridge {
             _ = try? HostCommand.run(["ip", "link", "del", owned.bridge], allowFailure: true)
         } else if let address = owned.addedAddress {
