@@ -53,6 +53,7 @@ public struct VirtioNetStats: Hashable, Sendable {
     public var totalDropped: UInt64 { drops.values.reduce(0, +) }
 
     mutating func drop(_ reason: VirtioNetDrop, count: Int = 1) {
+        guard count > 0 else { return }  // a reset with nothing waiting leaves no zero entry behind
         drops[reason, default: 0] += UInt64(count)
     }
 }
