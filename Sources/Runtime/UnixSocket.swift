@@ -2,7 +2,8 @@ import Foundation
 
 /// A connected AF_UNIX stream socket with deadlines on every read and write. Owns its fd.
 final class UnixSocket {
-    private let fd: Int32
+    /// For poll(2) and non-blocking I/O in the module (an interactive session); only this class closes it.
+    let fd: Int32
 
     enum Failure: Error, CustomStringConvertible {
         case pathTooLong(String)
