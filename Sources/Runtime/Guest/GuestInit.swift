@@ -10,7 +10,7 @@ enum GuestInit {
     /// The applets the scripts below call; a busybox without them is refused at build time.
     static let requiredApplets = [
         "sh", "mount", "umount", "mkdir", "cat", "echo", "sleep", "insmod", "hostname", "ip", "acpid", "init",
-        "cttyhack", "poweroff", "sync", "base64", "timeout",
+        "cttyhack", "poweroff", "sync", "base64", "setsid", "kill", "touch", "rm", "chmod", "printf", "telnetd",
     ]
 
     /// `/init`: runs as PID 1 straight from the kernel. `@MODULE_DIR@` is replaced at build time.
@@ -89,15 +89,15 @@ enum GuestInit {
             say "no ACPI power button: a graceful stop is not possible, only a forced one"
         fi
 
-        # The guest agent serves `vmctl exec` on the virtio-serial port named vmctl.agent, if the VMM gives one.
-        /etc/vmctl/agent < /dev/null > /dev/null 2>&1 &
-
         echo "@MARKER@"
         exec /sbin/init
         """#
 
-    /// busybox init's table: a respawned shell on the console, and what to do before powering off.
+    /// busybox init's table: the guest agent (`vmctl exec`) and a shell on the console, both restarted if they
+    /// end, and what to do before powering off. The agent starts here rather than with `&` from `/init`: a
+    /// background job of a script has SIGINT ignored for good, which Ctrl-C in `vmctl exec -it` could not undo.
     static let inittab = """
+        ::respawn:/etc/vmctl/agent
         ::respawn:/bin/cttyhack /bin/sh -l
         ::shutdown:/etc/vmctl/shutdown
 
@@ -115,37 +115,89 @@ enum GuestInit {
         """
 
     /// The guest agent behind `vmctl exec`: one request per line on the virtio-serial port `vmctl.agent`.
-    ///   PING ID                                → PONG ID
-    ///   EXEC ID TIMEOUT_S B64(SCRIPT) B64(STDIN) → DONE ID EXIT B64(STDOUT) B64(STDERR)   ("-" stands for empty)
-    /// Base64 keeps any bytes intact on a line protocol; `timeout` ends a command that overstays (exit 143).
+    ///   PING ID                                  → PONG ID
+    ///   EXEC ID TIMEOUT_S B64(SCRIPT) B64(STDIN) → DONE ID EXIT B64(STDOUT) B64(STDERR) TIMED_OUT   ("-": empty)
+    ///   TTY ID B64(SCRIPT)                       → TTYOK ID, then telnet until the script ends, then
+    ///                                              IAC SB 200 "TTYDONE ID EXIT" IAC SE (EXIT "-": unknown)
+    /// Base64 keeps any bytes intact on a line protocol. TIMED_OUT is 1 when the agent's watchdog ended the
+    /// command for overstaying, else 0: a command may exit 124 or 143 by itself. For TTY, busybox telnetd
+    /// (inetd mode, on the port) gives the script a pseudo-terminal; it never sends a lone IAC SB, so the end
+    /// marker cannot be mistaken for the session's output. The agent sends the marker on a fresh open of the
+    /// port: telnetd leaves the one it was given non-blocking.
     static let agentScript = #"""
         #!/bin/sh
+        exec < /dev/null > /dev/null 2>&1
         port=""
-        for p in /sys/class/virtio-ports/*; do
-            [ "$(cat "$p/name" 2>/dev/null)" = vmctl.agent ] && port="/dev/${p##*/}"
+        find_port() {
+            for p in /sys/class/virtio-ports/*; do
+                [ "$(cat "$p/name" 2>/dev/null)" = vmctl.agent ] && port="/dev/${p##*/}"
+            done
+            [ -n "$port" ]
+        }
+        # The port appears once the VMM announces it. Without one, idle: init restarts an agent that exits.
+        tries=0
+        until find_port; do
+            tries=$((tries + 1)); [ "$tries" -gt 20 ] && exec sleep 2147483647
+            sleep 0.5
         done
-        [ -n "$port" ] || exit 0
         b64() { v=$(base64 -w 0 < "$1"); echo "${v:--}"; }
         unb64() { [ "$1" = - ] || echo "$1" | base64 -d; }
+
+        # EXEC ID TIMEOUT_S SCRIPT STDIN. The command runs in a session of its own (setsid), so the watchdog
+        # ends it with everything it started (its process group); the watchdog's flag file says it did.
+        # 3>&- : neither may hold the port, or a leftover child blocks the next session.
+        run_command() {
+            unb64 "$3" > /run/agent.sh
+            unb64 "$4" > /run/agent.in
+            rm -f /run/agent.overstayed
+            setsid sh /run/agent.sh < /run/agent.in > /run/agent.out 2> /run/agent.err 3>&- &
+            command=$!
+            setsid sh -c 'sleep "$1" && touch /run/agent.overstayed && kill -TERM -"$2" && sleep 2 && kill -KILL -"$2"' \
+                watchdog "$2" "$command" 3>&- &
+            watchdog=$!
+            wait "$command"
+            status=$?
+            kill -TERM -"$watchdog" 2>/dev/null
+            overstayed=0
+            [ -e /run/agent.overstayed ] && overstayed=1
+            echo "DONE $1 $status $(b64 /run/agent.out) $(b64 /run/agent.err) $overstayed" >&3
+        }
+
+        # TTY ID SCRIPT. telnetd runs the login script on a new pseudo-terminal and relays it over the port
+        # until every process holding that terminal is gone, or until the host hangs up (then the terminal's
+        # processes get SIGHUP). The login script records the exit status for the end marker.
+        run_terminal() {
+            unb64 "$2" > /run/agent-tty.sh
+            printf '%s\n' '#!/bin/sh' 'sh /run/agent-tty.sh' 'echo $? > /run/agent-tty.status' > /run/agent-tty.login
+            chmod 755 /run/agent-tty.login
+            rm -f /run/agent-tty.status
+            echo "TTYOK $1" >&3
+            telnetd -i -f /dev/null -l /run/agent-tty.login <&3 >&3 3>&-
+            ended="$1 $(cat /run/agent-tty.status 2>/dev/null || echo -)"
+        }
+
+        ended=""
         serve() {
-            while read -r verb id limit script input <&3; do
+            if [ -n "$ended" ]; then
+                # A newline after the marker: a vmctl that hung up meanwhile reads it as a line to skip.
+                printf '\377\372\310TTYDONE %s\377\360\n' "$ended" >&3
+                ended=""
+            fi
+            while read -r verb id fields <&3; do
+                set -- $fields
                 case "$verb" in
                     PING) echo "PONG $id" >&3 ;;
-                    EXEC)
-                        unb64 "$script" > /run/agent.sh
-                        unb64 "$input" > /run/agent.in
-                        # 3>&- : the command must not hold the port, or a leftover child blocks the next session.
-                        timeout "$limit" sh /run/agent.sh < /run/agent.in > /run/agent.out 2> /run/agent.err 3>&-
-                        echo "DONE $id $? $(b64 /run/agent.out) $(b64 /run/agent.err)" >&3
-                        ;;
+                    EXEC) run_command "$id" "$@" ;;
+                    TTY) run_terminal "$id" "$@"; return 0 ;;
                 esac
             done
+            return 1
         }
         # Reads end (EOF) whenever no host side is connected, and reopening can fail for a moment: a failed
         # redirection on a function call is not fatal (on `exec` it would end the agent), so retry forever.
+        # After a TTY session the port is reopened at once for the end marker.
         while true; do
-            serve 3<>"$port"
-            sleep 0.3
+            serve 3<>"$port" || sleep 0.3
         done
         """#
 
