@@ -5,17 +5,29 @@ import Runtime
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
-        abstract: "Run a command in a VM through its guest agent and return its output and exit status.",
-        discussion: "Only the default guest has the agent. Output is binary-safe. The exit status of vmctl is the command's (124 when it timed out). Example: vmctl exec web -- cat /etc/hosts. Interactive sessions (-it) are not implemented yet; use vmctl console.")
+        abstract: "Run a command in a VM through its guest agent: its output and exit status, or an interactive session (-it).",
+        discussion: """
+            Only the default guest has the agent. Output is binary-safe. The exit status of vmctl is the \
+            command's; a command still running after --timeout is ended and vmctl exits 124. Example: vmctl exec \
+            web -- cat /etc/hosts.
+
+            With -it the command (default: sh -l) runs on a pseudo-terminal in the guest, attached to this \
+            terminal, with no time limit: vmctl exec -it web. Ctrl-] detaches, which hangs up the command (vmctl \
+            exits 129). -t alone shows a command's terminal output without sending it input. -t needs a \
+            terminal on standard input.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var selection: StackSelection
 
-    @Option(help: ArgumentHelp("How long the command may run.", valueName: "duration"))
+    @Option(help: ArgumentHelp("How long the command may run (not with -t).", valueName: "duration"))
     var timeout: Duration = .seconds(60)
 
-    @Flag(help: "Send vmctl's standard input to the command.")
+    @Flag(name: [.customShort("i"), .long], help: "Send vmctl's standard input to the command (with -t: as it is typed).")
     var stdin = false
+
+    @Flag(name: [.customShort("t"), .long], help: "Run the command on a pseudo-terminal in the guest.")
+    var tty = false
 
     @Argument(help: ArgumentHelp("The VM.", valueName: "vm"))
     var vm: String
@@ -23,11 +35,18 @@ struct ExecCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "command"))
     var command: [String] = []
 
+    /// The command without the `--` that separates it from vmctl's options.
+    var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
     func validate() throws {
-        guard !command.filter({ $0 != "--" }).isEmpty else { throw ValidationError("give the command to run after --, e.g. vmctl exec web -- uname -a") }
+        guard tty || !argv.isEmpty else { throw ValidationError("give the command to run after --, e.g. vmctl exec web -- uname -a (or vmctl exec -it web for a shell)") }
     }
 
     func run() throws {
+        // Checked before anything else: a pseudo-terminal session needs a terminal to attach to.
+        if tty, isatty(STDIN_FILENO) != 1 {
+            throw UsageError(message: "-t needs a terminal on standard input, and it is a pipe or a file here; run vmctl exec -it from a terminal, or leave out -t")
+        }
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: try context.chooseStack(selection.stack))
         guard let record = (try? runtime.records())?[vm] else { throw UsageError(message: "VM '\(vm)': no such VM in stack '\(runtime.stack)'") }
@@ -35,12 +54,16 @@ struct ExecCommand: ParsableCommand {
             Console.err("vmctl: error: VM '\(vm)': exec failed: vmctl exec is not available on the kvm backend yet (vmctl-vmm has no guest agent port)\n")
             throw ExitCode(1)
         }
-        let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        let client = GuestAgentClient(socketPath: runtime.paths.vm(vm).agentSocket, vm: vm)
+        if tty { try runOnTerminal(client) } else { try runToCompletion(client) }
+    }
+
+    private func runToCompletion(_ client: GuestAgentClient) throws {
         let script = argv.map(Self.quote).joined(separator: " ")
         let input = stdin ? FileHandle.standardInput.readDataToEndOfFile() : Data()
         let result: GuestAgentClient.Result
         do {
-            result = try GuestAgentClient(socketPath: runtime.paths.vm(vm).agentSocket, vm: vm).exec(script: script, stdin: input, timeout: timeout)
+            result = try client.exec(script: script, stdin: input, timeout: timeout)
         } catch {
             Console.err("vmctl: error: \(error)\n")
             throw ExitCode(1)

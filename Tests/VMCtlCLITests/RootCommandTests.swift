@@ -21,6 +21,7 @@ struct RootCommandTests {
         (["guest", "--help"], "help-guest.txt"),
         (["guest", "build", "--help"], "help-guest-build.txt"),
         (["guest", "info", "--help"], "help-guest-info.txt"),
+        (["exec", "--help"], "help-exec.txt"),
     ])
     func help(_ arguments: [String], _ file: String) throws {
         let result = try VMCtlProcess.run(arguments)
