@@ -6,7 +6,8 @@ import VMMControl
 /// `vmctl-vmm launch.json` detached and talks to it over its control socket (docs/control-protocol.md). It never
 /// links the VMM: the launch spec, the control protocol and the exit codes are the whole interface.
 ///
-/// Not yet: networks (vmctl-vmm has no virtio-net; a VM with NICs is refused), `vmctl console` (vmctl-vmm serves
+/// NICs go to vmctl-vmm's virtio-net devices: the switch socket of an isolated network, or the tap the runtime
+/// made on a bridge. Not yet: `vmctl console` (vmctl-vmm serves
 /// no console socket; `vmctl logs` reads the console log it writes) and `vmctl exec` (no agent port).
 public struct KVMBackend: Backend {
     public let kind = BackendKind.kvm
@@ -76,9 +77,6 @@ public struct KVMBackend: Backend {
     /// Why vmctl-vmm cannot run `spec` (empty: it can). `backend: auto` picks QEMU for such a VM.
     public static func limitations(of spec: VMSpec) -> [String] {
         var reasons: [String] = []
-        if !spec.networks.isEmpty {
-            reasons.append("networks on the kvm backend are not implemented yet (vmctl-vmm has no virtio-net)")
-        }
         if !LaunchSpec.Limits.vcpus.contains(spec.cpus) {
             reasons.append("the kvm backend runs \(LaunchSpec.Limits.vcpus.lowerBound) to \(LaunchSpec.Limits.vcpus.upperBound) vCPUs, not \(spec.cpus)")
         }
@@ -88,6 +86,12 @@ public struct KVMBackend: Backend {
         }
         if spec.disks.count > LaunchSpec.Limits.disks {
             reasons.append("the kvm backend attaches at most \(LaunchSpec.Limits.disks) disks, not \(spec.disks.count)")
+        }
+        if spec.networks.count > LaunchSpec.Limits.nets {
+            reasons.append("the kvm backend attaches at most \(LaunchSpec.Limits.nets) NICs, not \(spec.networks.count)")
+        }
+        if spec.disks.count + spec.networks.count > LaunchSpec.Limits.virtioDevices {
+            reasons.append("the kvm backend attaches at most \(LaunchSpec.Limits.virtioDevices) disks and NICs together, not \(spec.disks.count + spec.networks.count)")
         }
         return reasons
     }
@@ -124,9 +128,6 @@ public struct KVMBackend: Backend {
     public func create(_ launch: VMLaunch) throws {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw RuntimeError.missingTool(tool: binary, package: "vmctl (build it: swift build --product vmctl-vmm)")
-        }
-        if !launch.nics.isEmpty {
-            throw RuntimeError.vm(name: launch.name, operation: "create", reason: "networks on the kvm backend are not implemented yet (vmctl-vmm has no virtio-net); use backend: qemu or auto")
         }
         try AtomicFile.makeDirectory(launch.paths.directory)
     }

@@ -50,7 +50,7 @@ struct KVMBackendTests {
           arguments: [
             (KVMBootSupport?.some(unbooted), VMSpec(name: "a"), "vmctl-vmm 0.1.0 cannot boot guests yet: no VMM core"),
             (nil, VMSpec(name: "a"), "vmctl-vmm is not installed beside vmctl (build it: swift build --product vmctl-vmm)"),
-            (boots, VMSpec(name: "a", networks: [NICSpec(network: "lan")]), "networks on the kvm backend are not implemented yet (vmctl-vmm has no virtio-net)"),
+            (boots, VMSpec(name: "a", networks: (0..<9).map { _ in NICSpec(network: "lan") }), "the kvm backend attaches at most 8 NICs, not 9"),
             (boots, VMSpec(name: "a", cpus: 12), "the kvm backend runs 1 to 8 vCPUs, not 12"),
           ])
     func autoFallsBack(_ support: KVMBootSupport?, _ spec: VMSpec, _ why: String) throws {
@@ -73,9 +73,12 @@ struct KVMBackendTests {
         #expect("\(error)" == "VM 'a': choose backend failed: backend: kvm cannot run it on this host: /dev/kvm is nested through kvm_pvm (emulated, too slow for Linux); vmctl-vmm needs hardware KVM (kvm_intel or kvm_amd); vmctl-vmm 0.1.0 cannot boot guests yet: no VMM core; use backend: qemu or auto")
         let networked = Self.runtime(Self.hardware, kvm: Self.boots)
         let nics = try #require(throws: RuntimeError.self) {
-            try networked.backendChoice(for: VMSpec(name: "a", backend: .kvm, networks: [NICSpec(network: "lan")]))
+            try networked.backendChoice(for: VMSpec(name: "a", backend: .kvm, networks: (0..<5).map { _ in NICSpec(network: "lan") },
+                                                    disks: (0..<12).map { DiskSpec(volume: "v\($0)") }))
         }
-        #expect("\(nics)".contains("networks on the kvm backend are not implemented yet"))
+        #expect("\(nics)".contains("the kvm backend attaches at most 16 disks and NICs together, not 17"), "\(nics)")
+        let oneNIC = try networked.backendChoice(for: VMSpec(name: "a", backend: .kvm, networks: [NICSpec(network: "lan")]))
+        #expect(oneNIC.0 == .kvm)
         let qemu = try Self.runtime(Self.nested, kvm: nil).backendChoice(for: VMSpec(name: "a", backend: .qemu))
         #expect(qemu.0 == .qemu && qemu.1 == "backend: qemu in the manifest")
     }
@@ -225,16 +228,16 @@ struct KVMBackendTests {
         #expect(status.state == .crashed && status.exitStatus == code && status.exitReason == reason, "\(status)")
     }
 
-    @Test("NICs are refused on kvm (no virtio-net yet)")
-    func refusesNICs() throws {
+    @Test("NICs are taken on kvm: create accepts them (the launch spec carries them, see the golden above)")
+    func acceptsNICs() throws {
         let folder = try GuestTestSupport.temporaryFolder("kvmnic")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let backend = KVMBackend(binary: "/bin/true", bootSupport: { Self.boots })
         var launch = VMLaunch(name: "n", stack: "s", spec: VMSpec(name: "n"), paths: VMPaths(directory: folder + "/n"),
                               kernel: "/k", cmdline: "", disks: [])
         launch.nics = [.init(attachment: .tap("tap0"), mac: try #require(MACAddress("52:54:00:00:00:01")))]
-        let error = try #require(throws: RuntimeError.self) { try backend.create(launch) }
-        #expect("\(error)".contains("networks on the kvm backend are not implemented yet (vmctl-vmm has no virtio-net)"))
+        #expect(throws: Never.self) { try backend.create(launch) }
+        #expect(KVMBackend.launchSpec(for: launch).nets == [LaunchSpec.Net(mac: "52:54:00:00:00:01", tap: "tap0")])
     }
 
     /// Today's vmctl-vmm cannot boot: forced onto kvm anyway (fake host and boot check), the boot fails at once
