@@ -35,7 +35,11 @@ let package = Package(
         .target(name: "VMMControl", swiftSettings: vmmStack),
         // The machine builder, vCPU threads, event loop and control handler: spec → running VM.
         .target(name: "VMM", dependencies: ["KVM", "VMMDevices", "VMMControl"], swiftSettings: vmmStack),
-        .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"], swiftSettings: vmmStack),
+        // Release builds link vmctl-vmm fully statically (Swift runtime and glibc): `--version` takes 0.6 ms instead of
+        // 2.2 ms, an idle VM 5.3 instead of 9.1 MiB RSS (bench/README.md, vmctl-vmm). Debug builds stay dynamic: test
+        // bundles link this target's code together with Foundation.
+        .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"], swiftSettings: vmmStack,
+                          linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // Runtime speaks to vmctl-vmm through VMMControl only; it never links the VMM (VMM, KVM, CKVM, VMMDevices).
         .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner", "VMMControl"]),
         .target(
