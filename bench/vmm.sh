@@ -33,7 +33,7 @@ cc -O2 -o "$work/kvm_floor" bench/payloads/kvm_floor.c
 
 date_tag=$(date -u +%Y-%m-%d)
 mkdir -p bench/results
-out=bench/results/vmm-$date_tag.txt
+out=bench/results/vmm-$date_tag${TAG:+-$TAG}.txt   # TAG=x: a second run the same day
 {
     echo "# vmm $(date -u +%FT%TZ) on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "# $(swift --version 2>/dev/null | head -1); $("$vmm" --version); $(qemu-system-x86_64 --version | head -1)"

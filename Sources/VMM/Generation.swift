@@ -23,7 +23,7 @@ final class Generation: Sendable {
         vm = try step("create the VM (KVM_CREATE_VM)") { () throws(KVMError) in try system.createVM() }
         let vm = self.vm
         // RAM slots before the irqchip: once the irqchip exists, the first KVM_SET_USER_MEMORY_REGION waits
-        // ~5-7 ms on the nested kvm_pvm host (bench/README.md, vmctl-vmm); before it, it takes ~0.1 ms.
+        // 4.5-6.5 ms on the nested kvm_pvm host (bench/README.md, vmctl-vmm); before it, it takes ~0.1 ms.
         let ram = parts.ram
         try step("map guest RAM (KVM_SET_USER_MEMORY_REGION)") { () throws(KVMError) in _ = try vm.map(ram) }
         try step("set the TSS address (KVM_SET_TSS_ADDR)") { () throws(KVMError) in try vm.setTSSAddress() }
