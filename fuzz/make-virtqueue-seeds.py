@@ -15,9 +15,10 @@ def desc(addr, length, flags=0, nxt=0):
     return struct.pack("<QIHH", addr, length, flags, nxt)
 
 
-def config(ro=False, event=False, indirect=False, console=False, rx=False, split=False, size_sel=4, layout=None):
+def config(ro=False, event=False, indirect=False, console=False, rx=False, split=False, size_sel=4, layout=None,
+           net=False):
     flags = (1 if ro else 0) | (2 if event else 0) | (4 if indirect else 0) | (8 if layout else 0) \
-        | (16 if console else 0) | (32 if rx else 0) | (64 if split else 0)
+        | (16 if console else 0) | (32 if rx else 0) | (64 if split else 0) | (128 if net else 0)
     return bytes([flags, size_sel]) + (struct.pack("<QQQ", *layout) if layout else b"")
 
 
@@ -92,6 +93,15 @@ seeds = {
     + write_mem(0x2000, b"hello\n") + push(0) + notify(1) + ack(),
     "console-rx": config(console=True, rx=True) + image(desc(0x2000, 2, WRITE) + desc(0x2100, 8, WRITE))
     + bytes([9, 3]) + b"abc" + push(0) + notify(0) + push(1) + notify(0) + ack(),
+    # virtio-net: a 12-byte header and a 60-byte frame out; a host frame into two posted receive buffers.
+    "net-tx": config(net=True, event=True) + image(desc(0x2000, 72))
+    + write_mem(0x2000, bytes(12) + b"\xff" * 6 + b"\x52\x54\x00\x00\x00\x01\x88\xb5" + bytes(46)) + push(0) + notify(1)
+    + ack(),
+    "net-tx-csum": config(net=True) + image(desc(0x2000, 72)) + write_mem(0x2000, b"\x01" + bytes(71)) + push(0)
+    + notify(1),
+    "net-rx": config(net=True, rx=True, event=True) + image(desc(0x2000, 1530, WRITE) + desc(0x2800, 40, WRITE))
+    + push(0) + push(1) + notify(0) + bytes([9]) + struct.pack("<H", 60) + b"\xff" * 6 + bytes(54)
+    + bytes([9]) + struct.pack("<H", 60) + b"\x01" * 60 + ack(),
 }
 
 for name, data in seeds.items():

@@ -38,3 +38,13 @@ final class NullOutput: VirtioConsoleOutput {
     var count = 0
     func write(_ bytes: [UInt8]) { count += bytes.count }
 }
+
+/// Takes virtio-net's transmitted frames and traps on one the device should have dropped.
+final class CheckedNetOutput: NetFrameOutput {
+    var count = 0
+    func send(_ frame: [UInt8]) -> NetSendResult {
+        require((VirtioNet.minFrame...VirtioNet.maxFrame).contains(frame.count), "sent a \(frame.count)-byte frame")
+        count += 1
+        return count % 7 == 0 ? .busy : .sent  // now and then a full backend
+    }
+}

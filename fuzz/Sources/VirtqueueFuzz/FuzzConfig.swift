@@ -3,8 +3,8 @@ import VMMDevices
 /// The first bytes of an input: which device, which features the driver accepts, the queue layout.
 ///
 ///     byte 0: bit0 read-only disk, bit1 accept EVENT_IDX, bit2 accept INDIRECT_DESC, bit3 custom layout,
-///             bit4 console instead of blk, bit5 (console) the avail-ring operations drive receiveq, not transmitq,
-///             bit6 split RAM: [0, 0x2000) and [0x2000, 0x4000) as two regions, plus 4 KiB at the top of the address
+///             bit4 console instead of blk, bit5 (console, net) the avail-ring operations drive the receive queue,
+///             not the transmit queue, bit7 net instead of blk or console, bit6 split RAM: [0, 0x2000) and [0x2000, 0x4000) as two regions, plus 4 KiB at the top of the address
 ///             space (0xFFFF_FFFF_FFFF_E000), so buffers may cross a region boundary and addresses sit near 2^64
 ///     byte 1: queue size: 1 << (b % 9), or b itself when b ≥ 0xF0 (invalid sizes)
 ///     custom layout: desc u64, avail u64, used u64
@@ -13,6 +13,7 @@ struct FuzzConfig {
     var eventIndex: Bool
     var indirect: Bool
     var console: Bool
+    var net: Bool
     var splitMemory: Bool
     /// The queue the avail-ring operations drive (at `layout`); any other queue sits 0x2000 further.
     var fuzzedQueue: Int
@@ -24,9 +25,10 @@ struct FuzzConfig {
         readOnly = flags & 1 != 0
         eventIndex = flags & 2 != 0
         indirect = flags & 4 != 0
-        console = flags & 16 != 0
+        net = flags & 128 != 0
+        console = !net && flags & 16 != 0
         splitMemory = flags & 64 != 0
-        fuzzedQueue = console && flags & 32 == 0 ? 1 : 0
+        fuzzedQueue = (console || net) && flags & 32 == 0 ? 1 : 0
         let size: UInt16 = sizeByte >= 0xF0 ? UInt16(sizeByte) : 1 << (sizeByte % 9)
         if flags & 8 != 0 {
             layout = VirtqueueLayout(size: size, descriptorTable: GuestAddress(input.integer()),

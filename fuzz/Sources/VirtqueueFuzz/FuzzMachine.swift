@@ -1,6 +1,6 @@
 import VMMDevices
 
-/// 16 KiB of guest RAM, one virtio-mmio transport with virtio-blk (or virtio-console), and a driver that the
+/// 16 KiB of guest RAM, one virtio-mmio transport with virtio-blk (or virtio-console or virtio-net), and a driver that the
 /// input steers. Default layout: descriptor table at 0x0, avail ring at 0x1000, used ring at 0x1400, so the memory
 /// image written at 0 controls descriptors and ring entries directly; data anywhere in RAM.
 ///
@@ -9,7 +9,8 @@ import VMMDevices
 ///     3 write memory: addr u16, len u8, bytes 4 MMIO write: reg u8·4, u32  5 MMIO read reg u8·4
 ///     6 interrupt handler (read + ACK)        7 reset and probe again       8 write descriptor: index u8,
 ///       addr u64 (or u16 when the index's top bit is set), len u32, flags u16, next u16
-///     9 config read: offset u8, width 1/2/4/8; console: host input len u8 + bytes
+///     9 config read: offset u8, width 1/2/4/8; console: host input len u8 + bytes; net: a host frame,
+///       len u16 % 2048 + bytes
 final class FuzzMachine {
     static let ramSize: UInt64 = 0x4000
 
@@ -25,6 +26,7 @@ final class FuzzMachine {
     let transport: VirtioMMIOTransport
     let block: VirtioBlock?
     let console: VirtioConsole?
+    let net: VirtioNet?
     var availIndex: UInt16 = 0
 
     init(config: FuzzConfig) {
@@ -39,16 +41,25 @@ final class FuzzMachine {
             memory = ByteGuestMemory(size: Self.ramSize)
         }
         let device: any VirtioDevice
-        if config.console {
+        if config.net {
+            // A MAC of six bytes: MACAddress cannot fail here.
+            let net = VirtioNet(mac: MACAddress([0x52, 0x54, 0, 0, 0, 1])!, output: CheckedNetOutput(), pendingLimit: 8)
+            self.net = net
+            console = nil
+            block = nil
+            device = net
+        } else if config.console {
             let console = VirtioConsole(output: NullOutput(), inputLimit: 4096)
             self.console = console
             block = nil
+            net = nil
             device = console
         } else {
             let block = VirtioBlock(backend: CheckedBackend(sectors: 16, readOnly: config.readOnly),
                                     readOnly: config.readOnly, serial: "fuzz")
             self.block = block
             console = nil
+            net = nil
             device = block
         }
         transport = VirtioMMIOTransport(device: device, memory: memory, interruptLine: irq)
@@ -137,6 +148,8 @@ final class FuzzMachine {
         default:
             if let console {
                 console.receive(input.take(Int(input.byte())))
+            } else if let net {
+                net.receive(input.take(Int(input.integer(UInt16.self) % 2048)))
             } else {
                 var data = [UInt8](repeating: 0, count: [1, 2, 4, 8][Int(input.byte() % 4)])
                 transport.read(offset: 0x100 + UInt64(input.byte()), data: &data)
@@ -160,6 +173,7 @@ final class FuzzMachine {
               + " irqs \(irq.count) refused \(transport.refusedWrites) reset: \(transport.interrupt.resetReason ?? "-")")
         if let block { print("blk \(block.stats)") }
         if let console { print("console \(console.stats) pending \(console.pendingInput)") }
+        if let net { print("net \(net.stats) pending \(net.pendingFrames)") }
     }
 
     /// Invariants that must hold after every operation.
@@ -178,6 +192,12 @@ final class FuzzMachine {
         }
         if let console {
             require(console.pendingInput <= console.inputLimit, "input buffer over its bound")
+        }
+        if let net {
+            require(net.pendingFrames <= net.pendingLimit, "receive queue over its bound")
+            require(!net.isBroken || status.contains(.needsReset), "broken device without NEEDS_RESET")
+            let stats = net.stats
+            require(stats.bytesIn <= stats.framesIn * UInt64(VirtioNet.maxFrame), "a delivered frame over the maximum")
         }
     }
 }
