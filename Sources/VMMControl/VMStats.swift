@@ -7,12 +7,16 @@ public struct VMStats: Codable, Equatable, Sendable {
     public var unknownPortIO: Int
     /// Resident memory of the VMM process (guest RAM the guest touched included), from /proc/self/statm.
     public var residentBytes: Int
+    /// One entry per NIC, in launch-spec order. Empty for a VM without NICs, and for a result from an older
+    /// VMM that did not send `nets`.
+    public var nets: [Net]
 
-    public init(vcpus: [VCPU], exitsByReason: [String: Int], unknownPortIO: Int, residentBytes: Int) {
+    public init(vcpus: [VCPU], exitsByReason: [String: Int], unknownPortIO: Int, residentBytes: Int, nets: [Net] = []) {
         self.vcpus = vcpus
         self.exitsByReason = exitsByReason
         self.unknownPortIO = unknownPortIO
         self.residentBytes = residentBytes
+        self.nets = nets
     }
 
     public struct VCPU: Codable, Equatable, Sendable {
@@ -23,5 +27,22 @@ public struct VMStats: Codable, Equatable, Sendable {
             self.index = index
             self.exits = exits
         }
+    }
+}
+
+extension VMStats {
+    private enum CodingKeys: String, CodingKey {
+        case vcpus, exitsByReason, unknownPortIO, residentBytes, nets
+    }
+
+    /// Written by hand only so that a missing `nets` (a VMM from before NIC counters) decodes as none; works with
+    /// VMMControl's JSONValueDecoder and with Foundation's JSONDecoder (the runtime's).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        vcpus = try container.decode([VCPU].self, forKey: .vcpus)
+        exitsByReason = try container.decode([String: Int].self, forKey: .exitsByReason)
+        unknownPortIO = try container.decode(Int.self, forKey: .unknownPortIO)
+        residentBytes = try container.decode(Int.self, forKey: .residentBytes)
+        nets = try container.decodeIfPresent([Net].self, forKey: .nets) ?? []
     }
 }

@@ -12,6 +12,7 @@ struct MessageRoundTripTests {
     static let responses: [(ControlCommand.Name, ControlResponse)] = [
         (.describe, .success(id: 1, .description(FakeHandler.description))),
         (.stats, .success(id: 2, .stats(FakeHandler.stats))),
+        (.stats, .success(id: 10, .stats(VMStatsCodingTests.twoNICs))),
         (.consoleInput, .success(id: 3, .consoleInput(ConsoleInputResult(accepted: 5)))),
         (.pause, .success(id: 4, .done)),
         (.resume, .success(id: 5, .done)),

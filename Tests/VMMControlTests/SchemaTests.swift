@@ -162,6 +162,26 @@ struct SchemaTests {
         }
     }
 
+    @Test("stats nets: optional (older VMMs), one strict object per NIC, known drop reasons with counts ≥ 1")
+    func statsNets() throws {
+        let head = #"{"id":1,"ok":true,"result":{"vcpus":[],"exitsByReason":{},"unknownPortIO":0,"residentBytes":0"#
+        let nic = #"{"index":0,"backend":"switch","framesIn":1,"bytesIn":60,"framesOut":1,"bytesOut":60,"invalidChains":0,"drops":"#
+        try Self.expectValid([head + "}}", head + #","nets":[]}}"#, head + #","nets":["# + nic + #"{"tx-oversize":1}}]}}"#],
+                             schema: Self.controlSchema)
+        let bad = [
+            head + #","nets":["# + nic + #"{"tx-future":1}}]}}"#,                      // not a documented reason
+            head + #","nets":["# + nic + #"{"rx-undersize":0}}]}}"#,                   // reasons that did not occur are absent
+            head + #","nets":["# + nic + #"{},"mac":"52:54:00:00:00:01"}]}}"#,         // no fields beyond the documented ones
+            head + #","nets":[{"index":0,"backend":"switch","framesIn":1,"drops":{}}]}}"#,  // every counter is required
+            head + #","nets":["# + nic.replacingOccurrences(of: "switch", with: "vde") + "{}}]}}",
+            head + #","nets":{}}}"#,
+        ]
+        for line in bad {
+            let (status, output) = try Self.check([line], schema: Self.controlSchema)
+            #expect(status == 1, "schema accepted \(line): \(output)")
+        }
+    }
+
     @Test("the doc's launch spec is valid for the schema and for LaunchSpec.load")
     func launchSpec() throws {
         let specs = try Self.blocks("json")
