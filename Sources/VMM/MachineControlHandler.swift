@@ -25,7 +25,7 @@ struct MachineControlHandler: ControlHandler {
             return .stats(VMStats(
                 vcpus: counts.enumerated().map { VMStats.VCPU(index: $0.offset, exits: $0.element.total) },
                 exitsByReason: byReason, unknownPortIO: counts.reduce(0) { $0 + $1.unknownPortIO },
-                residentBytes: ProcessMemory.residentBytes() ?? 0))
+                residentBytes: ProcessMemory.residentBytes() ?? 0, nets: netStats()))
         case .pause:
             try supervisor.perform(.pause)
             return .done
@@ -60,6 +60,13 @@ struct MachineControlHandler: ControlHandler {
     func responseSent(for command: ControlCommand, outcome: Result<ControlResult, ControlError>) {
         guard command == .powerOff, case .success = outcome else { return }
         machine.supervisor.post(.stop(.poweredOff, message: nil))
+    }
+
+    /// One entry per NIC in spec order: DeviceSet builds one device per `spec.nets` entry, in that order.
+    private func netStats() -> [VMStats.Net] {
+        zip(machine.spec.nets, machine.parts.devices.networkStats).enumerated().map { index, pair in
+            VMStats.Net(index: index, spec: pair.0, counters: pair.1.stats)
+        }
     }
 
     private func requireNotStopping() throws(ControlError) {

@@ -35,6 +35,7 @@ struct ControlTests {
         #expect((stats.exitsByReason["interrupted"] ?? 0) >= 1)   // the kicks of pause
         #expect(stats.unknownPortIO >= 2)   // port 0x80 and COM2
         #expect(stats.residentBytes > 0)
+        #expect(stats.nets == [])   // no NICs in the spec
         #expect(try client.describe().exits == stats.vcpus.reduce(0) { $0 + $1.exits })
 
         try client.powerOff()

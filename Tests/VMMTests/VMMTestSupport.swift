@@ -115,17 +115,17 @@ final class VMMRun {
     private var stderrText: String?
 
     convenience init(payload: String, vcpus: Int = 1, memoryMiB: Int = 64, disks: [LaunchSpec.Disk] = [],
-                     serialInput: Bool = false, folder: TempFolder? = nil) throws {
+                     nets: [LaunchSpec.Net] = [], serialInput: Bool = false, folder: TempFolder? = nil) throws {
         try self.init(kernel: try VMMTestSupport.payload(payload), vcpus: vcpus, memoryMiB: memoryMiB, disks: disks,
-                      serialInput: serialInput, folder: folder)
+                      nets: nets, serialInput: serialInput, folder: folder)
     }
 
     init(kernel: String, vcpus: Int = 1, memoryMiB: Int = 64, cmdline: String = "console=ttyS0",
-         disks: [LaunchSpec.Disk] = [], serialInput: Bool = false, folder: TempFolder? = nil) throws {
+         disks: [LaunchSpec.Disk] = [], nets: [LaunchSpec.Net] = [], serialInput: Bool = false, folder: TempFolder? = nil) throws {
         let folder = try folder ?? TempFolder()
         self.folder = folder
         spec = LaunchSpec(name: "test", vcpus: vcpus, memoryMiB: memoryMiB, kernel: kernel,
-                          cmdline: cmdline, disks: disks, consoleLog: folder.file("console.log"),
+                          cmdline: cmdline, disks: disks, nets: nets, consoleLog: folder.file("console.log"),
                           controlSocket: folder.file("control.sock"), serialInput: serialInput)
         let specPath = folder.file("launch.json")
         try JSONEncoder().encode(spec).write(to: URL(fileURLWithPath: specPath))
