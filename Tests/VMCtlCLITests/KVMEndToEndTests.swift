@@ -1,6 +1,7 @@
 import Foundation
 import Runtime
 import Testing
+import VMMControl
 
 /// `backend: kvm` where the host or vmctl-vmm cannot run it: apply fails at once, naming why (no VM boots here).
 @Suite("The kvm backend where it cannot run")
@@ -65,6 +66,46 @@ struct KVMEndToEndTests {
         let stop = try env.vmctl("stop", "--stack", "kvm", "pinned")
         #expect(stop.status == 0 && stop.stdout == "pinned: stopped (graceful)\n", "stop: \(stop.stdout)\(stop.stderr)")
         let destroy = try env.vmctl("destroy", "--stack", "kvm", "--auto-approve")
+        #expect(destroy.status == 0, "destroy: \(destroy.stdout)\(destroy.stderr)")
+        #expect(env.processes().isEmpty, "processes left by destroy: \(env.processes())")
+    }
+
+    static let networked = """
+        apiVersion: vmctl/v1
+        kind: Stack
+        metadata: {name: kvmnet}
+        networks:
+          lan: {subnet: 10.44.0.0/24}
+        vms:
+          a: {cpus: 1, memory: 128MiB, backend: kvm, networks: [{network: lan, ip: 10.44.0.10}]}
+          b: {cpus: 1, memory: 128MiB, backend: kvm, networks: [{network: lan, ip: 10.44.0.11}]}
+
+        """
+
+    /// No guest agent on kvm yet: the test types into a's serial console through the control socket and reads
+    /// the answer from its console log.
+    @Test("two kvm VMs on an isolated network reach each other through vmctl-vmm's virtio-net and the switch",
+          .enabled(if: KVMHost.ready && KVMHost.guestFiles, Comment(rawValue: KVMHost.skipReason)), .timeLimit(.minutes(2)))
+    func networkOnKVM() throws {
+        let env = try E2EStack(stack: "kvmnet")
+        defer { env.tearDown() }
+        let manifest = try env.write(Self.networked)
+        let apply = try env.vmctl("apply", "--auto-approve", manifest)
+        #expect(apply.status == 0, "apply: \(apply.stdout)\(apply.stderr)")
+        let folder = env.stackFolder + "/vms/a"
+        let launch = try String(contentsOfFile: folder + "/launch.json", encoding: .utf8)
+        #expect(launch.contains("\"switchSocket\""), "a's launch spec has no NIC on the switch: \(launch)")
+        let client = try ControlClient(path: folder + "/qmp.sock")
+        _ = try client.consoleInput(Array("ping -c 1 -W 3 10.44.0.11 >/dev/null && echo NET-OK-$((6*7))\n".utf8))
+        let deadline = ContinuousClock.now + .seconds(30)
+        var log = ""
+        while ContinuousClock.now < deadline {
+            log = (try? String(contentsOfFile: folder + "/console.log", encoding: .utf8)) ?? ""
+            if log.contains("NET-OK-42") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(log.contains("NET-OK-42"), "a could not ping b; a's console ends with: \(log.suffix(800))")
+        let destroy = try env.vmctl("destroy", "--stack", "kvmnet", "--auto-approve")
         #expect(destroy.status == 0, "destroy: \(destroy.stdout)\(destroy.stderr)")
         #expect(env.processes().isEmpty, "processes left by destroy: \(env.processes())")
     }
