@@ -19,7 +19,9 @@ final class AgentTurn {
             guard errno == EWOULDBLOCK else { if errno == EINTR { continue } else { break } }
             let holder = Self.holder(fd).split(separator: " ")
             if holder.count == 2, holder[0] == Kind.session.rawValue {
-                release()
+                // Not `release()`: its truncation would erase the session's note, and the next request would wait.
+                close(fd)
+                fd = -1
                 throw RuntimeError.vm(name: vm, operation: operation, reason: "the guest agent is busy with an interactive session (vmctl exec -it, pid \(holder[1])) and serves one client at a time; try again when it ends")
             }
             usleep(100_000)

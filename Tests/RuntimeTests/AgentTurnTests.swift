@@ -32,4 +32,21 @@ struct AgentTurnTests {
         session.release()
         #expect(throws: Never.self) { try AgentTurn(path: path, kind: .request, vm: "v", operation: "exec") }
     }
+
+    @Test("a refused request leaves the session's note: the next request is refused too, not kept waiting",
+          .timeLimit(.minutes(1)))
+    func everyRequestRefused() throws {
+        let folder = try GuestTestSupport.temporaryFolder("turn")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/agent.sock.lock"
+        let session = try AgentTurn(path: path, kind: .session, vm: "v", operation: "exec -it")
+        #expect(throws: RuntimeError.self) { try AgentTurn(path: path, kind: .request, vm: "v", operation: "exec") }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "session \(getpid())")
+        let refused = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            if (try? AgentTurn(path: path, kind: .request, vm: "v", operation: "exec")) == nil { refused.signal() }
+        }
+        #expect(refused.wait(timeout: .now() + 5) == .success, "the second request waited for the session")
+        session.release()  // lets a waiting second request go on, so the test ends either way
+    }
 }
