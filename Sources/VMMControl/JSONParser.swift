@@ -2,7 +2,8 @@
 /// Foundation (bench/README.md, vmctl-vmm). It accepts what Foundation's JSONDecoder accepts for the launch spec
 /// and control lines, and keeps its choices where the RFC leaves them open: a leading UTF-8 byte order mark is
 /// skipped, the first of duplicate keys wins, a number whose value is a whole number in `Int`'s range (`7`,
-/// `7.0`, `7e0`) is an `.integer`. Stricter than JSONDecoder in one way: no trailing commas.
+/// `7.0`, `7e0`) is an `.integer`, exactly (worked out from the digits, not through Double); other numbers are
+/// `.number`. Stricter than JSONDecoder in one way: no trailing commas.
 struct JSONParser {
     struct SyntaxError: Error, Equatable, CustomStringConvertible {
         /// Byte offset of the problem in the text.
@@ -195,24 +196,21 @@ struct JSONParser {
         guard let first = peek(), isDigit(first) else { throw error("a number needs digits", at: start) }
         index += 1
         if first != UInt8(ascii: "0") { skipDigits() }
-        var integral = true
         if peek() == UInt8(ascii: ".") {
-            integral = false
             index += 1
             guard let digit = peek(), isDigit(digit) else { throw error("a fraction needs digits", at: start) }
             skipDigits()
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
-            integral = false
             index += 1
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
             guard let digit = peek(), isDigit(digit) else { throw error("an exponent needs digits", at: start) }
             skipDigits()
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if integral, let whole = Int(text) { return .integer(whole) }
-        guard let number = Double(text), number.isFinite else { throw error("number out of range", at: start) }
-        if let whole = Int(exactly: number) { return .integer(whole) }
+        if let whole = Self.exactInteger(bytes[start..<index]) { return .integer(whole) }
+        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite else {
+            throw error("number out of range", at: start)
+        }
         return .number(number)
     }
 

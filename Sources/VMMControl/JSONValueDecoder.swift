@@ -84,9 +84,10 @@ struct JSONValueDecoder: Decoder, SingleValueDecodingContainer {
             guard let fitted = I(exactly: whole) else { throw outOfRange(whole, type) }
             return fitted
         case .number(let number):
-            // JSONParser keeps every whole number that fits in Int as .integer: this one is fractional or huge.
-            guard let fitted = I(exactly: number) else { throw outOfRange(number, type) }
-            return fitted
+            // JSONParser makes every whole number in Int's range an exact .integer: this one is fractional or beyond
+            // Int, and past 2^53 its Double may be a rounded neighbour of the text. So a UInt64 above Int.max is
+            // refused, as JSONValueEncoder refuses to write one.
+            throw outOfRange(number, type)
         default:
             throw mismatch(type)
         }

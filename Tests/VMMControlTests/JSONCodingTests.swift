@@ -95,6 +95,30 @@ struct JSONCodingTests {
         #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Small.self, from: Array(#"{"n":256}"#.utf8)) }
     }
 
+    /// Past 2^53 a Double's spacing is 2 or more, so a number read through one may come out as a whole neighbour
+    /// of the text (-9223372036854775809 as Int.min, 4503599627370497.5 as 4503599627370498): refused instead.
+    @Test("integers beyond Int and fractions are refused, not rounded to a neighbour",
+          arguments: ["-9223372036854775809", "4503599627370497.5", "9223372036854775809", "18446744073709551615"])
+    func roundedIntegers(_ number: String) throws {
+        struct Wide: Decodable { var n: Int64 }
+        struct Unsigned: Decodable { var n: UInt64 }
+        let text = Array(#"{"n":\#(number)}"#.utf8)
+        let signed = #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Wide.self, from: text) }
+        #expect(signed.map(DecodingErrorText.describe)?.hasPrefix("n: Parsed JSON number") == true)
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Unsigned.self, from: text) }
+    }
+
+    @Test("Int64's extremes and whole numbers past 2^53 however written decode exactly")
+    func exactIntegers() throws {
+        struct Wide: Decodable { var n: Int64 }
+        for (text, value) in [("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
+                              ("-9223372036854775808.0", Int64.min), ("9007199254740993.0", 9_007_199_254_740_993),
+                              ("-90071992547409930e-1", -9_007_199_254_740_993),
+                              ("1e15", 1_000_000_000_000_000)] {
+            #expect(try JSONValueDecoder.decode(Wide.self, from: Array(#"{"n":\#(text)}"#.utf8)).n == value)
+        }
+    }
+
     @Test("text that is not JSON is a dataCorrupted error with an empty path (\"not valid JSON\" in the spec loader)")
     func notJSON() {
         let error = #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(LaunchSpec.self, from: Array("vcpus: 2".utf8)) }
