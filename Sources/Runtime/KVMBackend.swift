@@ -33,11 +33,12 @@ public struct KVMBackend: Backend {
     /// Whether this vmctl-vmm can boot guests, and why (asked once).
     public var bootSupport: KVMBootSupport { support.value }
 
-    /// Runs `binary --capabilities` (at most 5 s) and reads its answer.
-    static func probe(_ binary: String) -> KVMBootSupport {
+    /// Runs `binary --capabilities` (at most 5 s) and reads its answer; `environment` is added to vmctl's own.
+    public static func probe(_ binary: String, environment: [String: String] = [:]) -> KVMBootSupport {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--capabilities"]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -250,11 +250,14 @@ final class E2EStack {
     let dir: String
     let stack: String
     var stackFolder: String { dir + "/stacks/" + stack }
+    /// Added to the environment of every vmctl this stack runs.
+    let environment: [String: String]
     private var spawned: [Process] = []
 
-    init(stack: String) throws {
+    init(stack: String, environment: [String: String] = [:]) throws {
         dir = "/tmp/vmctl-e2e-" + UUID().uuidString.prefix(8).lowercased()
         self.stack = stack
+        self.environment = environment
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
 
@@ -266,7 +269,7 @@ final class E2EStack {
 
     /// `vmctl COMMAND --state-dir DIR ARGS…`.
     func vmctl(_ command: String, _ arguments: String...) throws -> VMCtlProcess.Output {
-        try VMCtlProcess.run([command, "--state-dir", dir] + arguments)
+        try VMCtlProcess.run([command, "--state-dir", dir] + arguments, env: environment)
     }
 
     /// Starts vmctl without waiting for it; its output goes to files in the state dir.
@@ -348,6 +351,6 @@ struct E2EFailure: Error, CustomStringConvertible {
 
 private extension E2EStack {
     func vmctl(_ command: String, _ arguments: [String]) throws -> VMCtlProcess.Output {
-        try VMCtlProcess.run([command, "--state-dir", dir] + arguments)
+        try VMCtlProcess.run([command, "--state-dir", dir] + arguments, env: environment)
     }
 }
