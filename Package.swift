@@ -47,9 +47,9 @@ let package = Package(
             dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
-        // One small switch process per isolated network (FoundationEssentials only, like the VMM).
-        .target(name: "NetSwitch"),
-        .executableTarget(name: "vmctl-switch", dependencies: ["NetSwitch"]),
+        // One small switch process per isolated network: like the VMM, no Foundation and no implicit imports.
+        .target(name: "NetSwitch", swiftSettings: vmmStack),
+        .executableTarget(name: "vmctl-switch", dependencies: ["NetSwitch"], swiftSettings: vmmStack),
         .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "VMMDevices"], exclude: ["Payloads"]),

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Glibc
 
 /// The switch process's event loop: a listening unix socket, one port per connected VM, poll(2) over all.
@@ -159,7 +154,7 @@ public final class SwitchServer {
         statsDirty = false
         let stats = SwitchStats(ports: Dictionary(connections.values.map { ($0.name, $0.counters) }, uniquingKeysWith: { a, _ in a }),
                                 learned: switchCore.learnedCount, pid: getpid())
-        guard let data = try? JSONEncoder().encode(stats) else { return }
+        let data = stats.json
         let temporary = statsPath + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
