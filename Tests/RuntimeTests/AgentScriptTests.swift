@@ -29,6 +29,21 @@ struct AgentScriptTests {
         #expect(Self.ends(child, within: .seconds(3)), "the command's background child \(child) outlived the timeout")
     }
 
+    @Test("EXEC: when the command dies of the watchdog's SIGTERM, what it started and that ignores SIGTERM is still killed",
+          .timeLimit(.minutes(1)))
+    func execTimeoutKillsLeftovers() throws {
+        let agent = try HostAgent()
+        defer { agent.stop() }
+        let client = GuestAgentClient(socketPath: agent.socketPath, vm: "host")
+        // The script's own shell dies of SIGTERM at once; its child ignores SIGTERM and only SIGKILL ends it.
+        let script = "sh -c 'trap \"\" TERM; echo $$ > \(agent.folder)/child; exec sleep 4567' & wait"
+        let result = try client.exec(script: script, timeout: .seconds(1))
+        #expect(result.timedOut && result.exitStatus == 143, "\(result)")
+        let child = try #require(Int32(String(contentsOfFile: agent.folder + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(Self.ends(child, within: .seconds(4)), "the command's child \(child), which ignores SIGTERM, outlived the timeout")
+        if !Self.ends(child, within: .zero) { kill(child, SIGKILL) }
+    }
+
     @Test("TTY: the window size arrives before typed input and again after SIGWINCH; 0xFF passes both ways; the exit status comes back",
           .timeLimit(.minutes(1)))
     func terminalSession() throws {

@@ -144,7 +144,8 @@ enum GuestInit {
         unb64() { [ "$1" = - ] || echo "$1" | base64 -d; }
 
         # EXEC ID TIMEOUT_S SCRIPT STDIN. The command runs in a session of its own (setsid), so the watchdog
-        # ends it with everything it started (its process group); the watchdog's flag file says it did.
+        # ends it with everything it started (its process group: SIGTERM, SIGKILL for what is left 2 s later);
+        # the watchdog's flag file says it did.
         # 3>&- : neither may hold the port, or a leftover child blocks the next session.
         run_command() {
             unb64 "$3" > /run/agent.sh
@@ -152,14 +153,21 @@ enum GuestInit {
             rm -f /run/agent.overstayed
             setsid sh /run/agent.sh < /run/agent.in > /run/agent.out 2> /run/agent.err 3>&- &
             command=$!
-            setsid sh -c 'sleep "$1" && touch /run/agent.overstayed && kill -TERM -"$2" && sleep 2 && kill -KILL -"$2"' \
-                watchdog "$2" "$command" 3>&- &
+            setsid sh -c 'sleep "$1" && touch /run/agent.overstayed && kill -TERM -"$2" || exit 0
+                i=0; while [ "$i" -lt 20 ] && kill -0 -"$2"; do sleep 0.1; i=$((i + 1)); done
+                kill -KILL -"$2"' watchdog "$2" "$command" 3>&- &
             watchdog=$!
             wait "$command"
             status=$?
-            kill -TERM -"$watchdog" 2>/dev/null
             overstayed=0
-            [ -e /run/agent.overstayed ] && overstayed=1
+            if [ -e /run/agent.overstayed ]; then
+                # The command may have died of the SIGTERM while something it started ignores it: the watchdog
+                # ends once the group is empty, or SIGKILLs what is left after 2 s. Stopping it now would spare that.
+                overstayed=1
+                wait "$watchdog"
+            else
+                kill -TERM -"$watchdog" 2>/dev/null
+            fi
             echo "DONE $1 $status $(b64 /run/agent.out) $(b64 /run/agent.err) $overstayed" >&3
         }
 
