@@ -55,10 +55,10 @@ extension JSONValue {
         output.append(UInt8(ascii: "\""))
     }
 
-    /// A finite double as JSON: whole numbers without a fraction (`100`, as JSONEncoder writes them), others
-    /// in Swift's shortest round-trip form (`1.5`, `1e-07`). No wire message carries one today.
-    private static func text(of number: Double) -> String {
-        if let whole = Int(exactly: number), abs(whole) < 1 << 53 { return String(whole) }
-        return "\(number)"
+    /// A finite double as JSON, as JSONEncoder writes it: Swift's shortest round-trip form (`1.5`, `1e-07`,
+    /// `1e+16`) without a trailing `.0` (`100`, `-0`, `9007199254740992`). No wire message carries one today.
+    static func text(of number: Double) -> String {
+        let text = "\(number)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 }
