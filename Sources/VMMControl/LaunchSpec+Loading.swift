@@ -33,7 +33,8 @@ extension LaunchSpec {
     }
 
     static let fieldNames: Set<String> = ["version", "name", "vcpus", "memoryMiB", "kernel", "initrd", "cmdline", "disks",
-                                          "nets", "consoleLog", "controlSocket", "serialInput"]
+                                          "nets", "consoleLog", "controlSocket", "serialInput", "consoleSocket",
+                                          "agentSocket"]
     static let diskFieldNames: Set<String> = ["path", "readOnly"]
     static let netFieldNames: Set<String> = ["mac", "tap", "switchSocket"]
 

@@ -54,9 +54,23 @@ extension LaunchSpec {
         check(disks.count + nets.count <= Limits.virtioDevices, "nets",
               "\(disks.count) disks and \(nets.count) NICs: at most \(Limits.virtioDevices) together")
         problems += Self.pathProblems(consoleLog, field: "consoleLog")
-        problems += Self.pathProblems(controlSocket, field: "controlSocket")
-        check(controlSocket.utf8.count <= UnixAddress.maxPathBytes, "controlSocket",
-              "is \(controlSocket.utf8.count) bytes; AF_UNIX takes at most \(UnixAddress.maxPathBytes)")
+        problems += Self.socketProblems(controlSocket, field: "controlSocket")
+        if let consoleSocket { problems += Self.socketProblems(consoleSocket, field: "consoleSocket") }
+        if let agentSocket { problems += Self.socketProblems(agentSocket, field: "agentSocket") }
+        let sockets = [("controlSocket", controlSocket), ("consoleSocket", consoleSocket), ("agentSocket", agentSocket)]
+        for (index, (field, path)) in sockets.enumerated() {
+            guard let path, let earlier = sockets.prefix(index).first(where: { $0.1 == path }) else { continue }
+            problems.append(Problem(field: field, message: "\(path) is also \(earlier.0); each socket needs its own path"))
+        }
+        return problems
+    }
+
+    /// A unix socket path: absolute, and short enough for sun_path.
+    private static func socketProblems(_ path: String, field: String) -> [Problem] {
+        var problems = pathProblems(path, field: field)
+        if path.utf8.count > UnixAddress.maxPathBytes {
+            problems.append(Problem(field: field, message: "is \(path.utf8.count) bytes; AF_UNIX takes at most \(UnixAddress.maxPathBytes)"))
+        }
         return problems
     }
 
@@ -83,11 +97,7 @@ extension LaunchSpec {
             case (let tap?, nil):
                 problems += Self.tapNameProblems(tap, field: field + ".tap")
             case (nil, let socket?):
-                problems += Self.pathProblems(socket, field: field + ".switchSocket")
-                if socket.utf8.count > UnixAddress.maxPathBytes {
-                    problems.append(Problem(field: field + ".switchSocket",
-                                            message: "is \(socket.utf8.count) bytes; AF_UNIX takes at most \(UnixAddress.maxPathBytes)"))
-                }
+                problems += Self.socketProblems(socket, field: field + ".switchSocket")
             default:
                 problems.append(Problem(field: field, message: "needs exactly one of tap and switchSocket"))
             }

@@ -20,8 +20,13 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
     public var consoleLog: String
     /// Absolute path of the unix socket the VMM serves the control protocol on.
     public var controlSocket: String
-    /// Whether `console-input` may feed the serial console.
+    /// Whether `console-input` (and a console socket client) may feed the serial console.
     public var serialInput: Bool
+    /// Absolute path of a unix socket serving the serial console interactively (one client at a time), or nil.
+    public var consoleSocket: String?
+    /// Absolute path of a unix socket that carries the virtio-console (the guest's hvc0) instead of the console
+    /// log: the guest agent's channel. Nil: the virtio-console's output goes to the console log.
+    public var agentSocket: String?
 
     public struct Disk: Codable, Equatable, Sendable {
         /// Absolute path of a raw image file.
@@ -60,7 +65,7 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
 
     public init(name: String, vcpus: Int, memoryMiB: Int, kernel: String, initrd: String? = nil, cmdline: String,
                 disks: [Disk] = [], nets: [Net] = [], consoleLog: String, controlSocket: String, serialInput: Bool = false,
-                version: Int = LaunchSpec.currentVersion) {
+                consoleSocket: String? = nil, agentSocket: String? = nil, version: Int = LaunchSpec.currentVersion) {
         self.version = version
         self.name = name
         self.vcpus = vcpus
@@ -73,15 +78,19 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
         self.consoleLog = consoleLog
         self.controlSocket = controlSocket
         self.serialInput = serialInput
+        self.consoleSocket = consoleSocket
+        self.agentSocket = agentSocket
     }
 }
 
 extension LaunchSpec {
     private enum CodingKeys: String, CodingKey {
         case version, name, vcpus, memoryMiB, kernel, initrd, cmdline, disks, nets, consoleLog, controlSocket, serialInput
+        case consoleSocket, agentSocket
     }
 
-    /// Written out so `nets` may be absent (a spec from before networks); everything else as synthesized.
+    /// Written out so `nets` may be absent (a spec from before networks); everything else as synthesized
+    /// (the optional sockets are absent when nil).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         version = try c.decode(Int.self, forKey: .version)
@@ -96,5 +105,7 @@ extension LaunchSpec {
         consoleLog = try c.decode(String.self, forKey: .consoleLog)
         controlSocket = try c.decode(String.self, forKey: .controlSocket)
         serialInput = try c.decode(Bool.self, forKey: .serialInput)
+        consoleSocket = try c.decodeIfPresent(String.self, forKey: .consoleSocket)
+        agentSocket = try c.decodeIfPresent(String.self, forKey: .agentSocket)
     }
 }

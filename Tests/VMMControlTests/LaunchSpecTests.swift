@@ -10,7 +10,8 @@ struct LaunchSpecTests {
                                   nets: [.init(mac: "52:54:00:0a:0b:0c", switchSocket: "/run/vmctl/net/lan.sock"),
                                          .init(mac: "52:54:00:0a:0b:0d", tap: "vt-web-1-1")],
                                   consoleLog: "/run/vmctl/web-1/console.log", controlSocket: "/run/vmctl/web-1/control.sock",
-                                  serialInput: true)
+                                  serialInput: true, consoleSocket: "/run/vmctl/web-1/console.sock",
+                                  agentSocket: "/run/vmctl/web-1/agent.sock")
 
     func load(_ json: String) -> Result<LaunchSpec, VMMControlError> {
         do { return .success(try LaunchSpec.load(Array(json.utf8))) } catch { return .failure(error) }
@@ -99,6 +100,33 @@ struct LaunchSpecTests {
         #expect(throws: VMMControlError.specInvalid([.init(field: "vcpus", message: "must be 1 to 8, not 0")])) {
             try LaunchSpec.load([UInt8](data))
         }
+    }
+
+    @Test("consoleSocket and agentSocket may be absent (none) and are left out when nil")
+    func socketsOptional() throws {
+        let json = #"{"version":1,"name":"a","vcpus":1,"memoryMiB":64,"kernel":"/k","cmdline":"","disks":[],"consoleLog":"/c","controlSocket":"/s","serialInput":false}"#
+        let spec = try load(json).get()
+        #expect(spec.consoleSocket == nil && spec.agentSocket == nil)
+        let text = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
+        #expect(!text.contains("consoleSocket") && !text.contains("agentSocket"), "\(text)")
+        let with = json.replacingOccurrences(of: "\"serialInput\":false", with: #""serialInput":false,"consoleSocket":"/c.sock","agentSocket":"/a.sock""#)
+        let both = try load(with).get()
+        #expect(both.consoleSocket == "/c.sock" && both.agentSocket == "/a.sock")
+        #expect(load(with.replacingOccurrences(of: "agentSocket", with: "agentSock")) == .failure(.specMalformed(#"unknown field "agentSock""#)))
+    }
+
+    @Test("consoleSocket and agentSocket: absolute, at most 107 bytes, not another socket's path")
+    func socketProblems() {
+        var spec = Self.valid
+        spec.consoleSocket = "console.sock"
+        spec.agentSocket = "/" + String(repeating: "a", count: 107)
+        #expect(spec.problems() == [
+            .init(field: "consoleSocket", message: "must be an absolute path, not console.sock"),
+            .init(field: "agentSocket", message: "is 108 bytes; AF_UNIX takes at most 107"),
+        ])
+        spec.agentSocket = "/" + String(repeating: "a", count: 106)
+        spec.consoleSocket = spec.controlSocket
+        #expect(spec.problems() == [.init(field: "consoleSocket", message: "\(spec.controlSocket) is also controlSocket; each socket needs its own path")])
     }
 
     @Test("nets may be absent (older specs) and decode as none; their unknown fields are named")
