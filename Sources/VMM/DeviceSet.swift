@@ -29,7 +29,13 @@ final class DeviceSet: @unchecked Sendable {
     static let lastVirtioGSI: UInt32 = 23
 
     let consoleLog: ConsoleLog
+    /// The spec's `consoleSocket`: serial output also goes to its client, its client's input to the UART.
+    let consoleChannel: SocketChannel?
+    /// The spec's `agentSocket`: the virtio-console's output goes to its client (not the log), its input to the guest.
+    let agentChannel: SocketChannel?
     let serial: Serial8250
+    /// The virtio-console's transport (its window is also in `virtio`).
+    let console: SerializedDevice
     let keyboard: I8042
     let powerPort: ACPIPowerPort
     let virtio: [VirtioSlot]
@@ -43,9 +49,16 @@ final class DeviceSet: @unchecked Sendable {
 
     init(spec: LaunchSpec, memory: GuestRAM, events: any PowerEvents) throws(VMMError) {
         consoleLog = try ConsoleLog(path: spec.consoleLog)
+        // Serial output is small and also in the log; the agent's answers (base64 of a command's output) are not.
+        consoleChannel = try spec.consoleSocket.map { path throws(VMMError) in
+            try SocketChannel.bind(path, what: "console socket", outputLimit: 64 * 1024)
+        }
+        agentChannel = try spec.agentSocket.map { path throws(VMMError) in
+            try SocketChannel.bind(path, what: "agent socket", outputLimit: 4 * 1024 * 1024)
+        }
         let serialLine = try IRQLine(gsi: DSDT.com1GSI)
         let keyboardLine = try IRQLine(gsi: DSDT.i8042GSI)
-        serial = Serial8250(output: consoleLog, interrupt: serialLine)
+        serial = Serial8250(output: SerialConsoleOutput(log: consoleLog, channel: consoleChannel), interrupt: serialLine)
         keyboard = I8042(interrupt: keyboardLine, events: events)
         powerPort = ACPIPowerPort(events: events)
 
@@ -90,8 +103,9 @@ final class DeviceSet: @unchecked Sendable {
         }
         self.nets = nets
         let (base, line) = try nextWindow("virtio-console")
-        let console = VirtioConsole(output: consoleLog)
-        let transport = SerializedDevice(VirtioMMIOTransport(device: console, memory: memory, interruptLine: line))
+        let consoleOutput: any VirtioConsoleOutput = agentChannel.map { AgentChannelOutput(channel: $0) } ?? consoleLog
+        let transport = SerializedDevice(VirtioMMIOTransport(device: VirtioConsole(output: consoleOutput), memory: memory, interruptLine: line))
+        console = transport
         slots.append(VirtioSlot(name: "virtio-console", base: base, line: line, transport: transport, queueCount: 2))
         virtio = slots
         // The GED takes the GSI after the virtio devices (at most 5 + 17 = 22 with the spec's 16 disks and NICs).
@@ -131,6 +145,36 @@ final class DeviceSet: @unchecked Sendable {
     /// Stops and joins the NIC readers; frames still arriving stay in the tap or socket.
     func stopNetworkReaders() {
         for net in nets { net.reader.stop() }
+    }
+
+    /// Starts serving the console and agent sockets (once per machine). Console input is taken only where the
+    /// spec enables serial input (as for `console-input`); otherwise the client's bytes are read and discarded.
+    func startChannels(serialInput: Bool) throws(VMMError) {
+        if let consoleChannel {
+            try consoleChannel.start("console socket") { [serial] bytes in serialInput ? serial.enqueue(bytes) : bytes.count }
+        }
+        if let agentChannel {
+            do {
+                try agentChannel.start("agent socket") { [console] bytes in
+                    console.withVirtioConsole { $0.receive(bytes) } ?? bytes.count
+                }
+            } catch {
+                consoleChannel?.stop()
+                throw error
+            }
+        }
+    }
+
+    /// Stops the console and agent sockets' threads (their clients are disconnected) and notes in vmm.log
+    /// what slow clients lost.
+    func stopChannels() {
+        for (what, channel) in [("console socket", consoleChannel), ("agent socket", agentChannel)] {
+            guard let channel else { continue }
+            channel.stop()
+            if channel.droppedBytes > 0 {
+                VMMLog.note("\(what) \(channel.path): \(channel.droppedBytes) bytes of output dropped (the client did not read them in time)")
+            }
+        }
     }
 
     /// Each NIC's counters, in spec order (for `stats`).

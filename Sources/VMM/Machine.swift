@@ -79,6 +79,7 @@ public final class Machine: Sendable {
     private func finish(_ exit: Exit) -> Exit {
         retire()
         parts.devices.stopNetworkReaders()
+        parts.devices.stopChannels()
         parts.supervisor.finish()
         return exit
     }

@@ -39,8 +39,13 @@ public enum MachineBuilder {
                                  devices: devices, acpi: acpi, cmdline: cmdline, supervisor: supervisor)
         let first = try Generation(parts: parts, paused: false)
         let machine = Machine(parts: parts, first: first, started: started)
-        // Last, so nothing after it can fail: frames that arrive before the guest's driver is up are dropped.
-        try devices.startNetworkReaders()
+        // Last, so nothing after them can fail: frames that arrive before the guest's driver is up are dropped;
+        // socket input waits for the guest.
+        try devices.startChannels(serialInput: spec.serialInput)
+        do { try devices.startNetworkReaders() } catch {
+            devices.stopChannels()
+            throw error
+        }
         return machine
     }
 }

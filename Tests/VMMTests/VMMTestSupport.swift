@@ -114,19 +114,23 @@ final class VMMRun {
     private let errors = Pipe()
     private var stderrText: String?
 
+    /// - Parameter sockets: serve `console.sock` and `agent.sock` in the folder (the spec's consoleSocket and agentSocket).
     convenience init(payload: String, vcpus: Int = 1, memoryMiB: Int = 64, disks: [LaunchSpec.Disk] = [],
-                     nets: [LaunchSpec.Net] = [], serialInput: Bool = false, folder: TempFolder? = nil) throws {
+                     nets: [LaunchSpec.Net] = [], serialInput: Bool = false, sockets: Bool = false, folder: TempFolder? = nil) throws {
         try self.init(kernel: try VMMTestSupport.payload(payload), vcpus: vcpus, memoryMiB: memoryMiB, disks: disks,
-                      nets: nets, serialInput: serialInput, folder: folder)
+                      nets: nets, serialInput: serialInput, sockets: sockets, folder: folder)
     }
 
     init(kernel: String, vcpus: Int = 1, memoryMiB: Int = 64, cmdline: String = "console=ttyS0",
-         disks: [LaunchSpec.Disk] = [], nets: [LaunchSpec.Net] = [], serialInput: Bool = false, folder: TempFolder? = nil) throws {
+         disks: [LaunchSpec.Disk] = [], nets: [LaunchSpec.Net] = [], serialInput: Bool = false, sockets: Bool = false,
+         folder: TempFolder? = nil) throws {
         let folder = try folder ?? TempFolder()
         self.folder = folder
         spec = LaunchSpec(name: "test", vcpus: vcpus, memoryMiB: memoryMiB, kernel: kernel,
                           cmdline: cmdline, disks: disks, nets: nets, consoleLog: folder.file("console.log"),
-                          controlSocket: folder.file("control.sock"), serialInput: serialInput)
+                          controlSocket: folder.file("control.sock"), serialInput: serialInput,
+                          consoleSocket: sockets ? folder.file("console.sock") : nil,
+                          agentSocket: sockets ? folder.file("agent.sock") : nil)
         let specPath = folder.file("launch.json")
         try JSONEncoder().encode(spec).write(to: URL(fileURLWithPath: specPath))
         process.executableURL = VMMTestSupport.binary
