@@ -4,16 +4,30 @@ import Foundation
 /// The guest agent's request handling (`GuestInit.agentScript` from its helpers to `serve`) run on the host by
 /// the static busybox the guest runs, with a unix socket standing in for the virtio-serial port: each
 /// connection gets one agent that serves it as the guest's agent would serve one vmctl.
+///
+/// With `port: .terminal` the agent's port is the slave of a fresh pseudo-terminal, as /dev/hvc0 is on the kvm
+/// backend, and a thread relays between the connection and the master. The relay passes the client's bytes on
+/// only once the agent has put the terminal in raw mode without echo (or after 5 s), so a test sees what the
+/// agent's own settings do, not a race with them.
 final class HostAgent: @unchecked Sendable {
+    enum Port { case socket, terminal }
+
     let folder: String
+    let port: Port
     var socketPath: String { folder + "/agent.sock" }
     private let listener: Int32
     private let done = DispatchSemaphore(value: 0)
+    private let settingsLock = NSLock()
+    private var lastSettings: termios?
+
+    /// The terminal port's settings when the relay first passed the client's bytes on (`.terminal` only).
+    var terminalSettings: termios? { settingsLock.withLock { lastSettings } }
 
     static let applets = ["sh", "setsid", "telnetd", "stty", "sleep", "touch", "kill", "rm", "chmod", "cat", "base64",
                           "printf", "echo", "od"]
 
-    init() throws {
+    init(port: Port = .socket) throws {
+        self.port = port
         folder = try GuestTestSupport.temporaryFolder("agent")
         try FileManager.default.createDirectory(atPath: folder + "/bin", withIntermediateDirectories: true)
         for applet in Self.applets {
@@ -49,9 +63,54 @@ final class HostAgent: @unchecked Sendable {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { if errno == EINTR { continue } else { return } }
             defer { close(connection) }
-            guard let pid = spawnAgent(port: connection) else { continue }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            switch port {
+            case .socket:
+                guard let pid = spawnAgent(port: connection) else { continue }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            case .terminal:
+                serveOnTerminal(connection)
+            }
+        }
+    }
+
+    /// One agent on a pseudo-terminal's slave; the connection relayed to the master until the client closes.
+    /// Then the master closes (a hang-up hvc0 never sees, used here only to end the agent).
+    private func serveOnTerminal(_ connection: Int32) {
+        var master: Int32 = -1
+        var slave: Int32 = -1
+        guard openpty(&master, &slave, nil, nil, nil) == 0 else { return }
+        guard let pid = spawnAgent(port: slave) else { close(master); close(slave); return }
+        close(slave)
+        relay(connection, master)
+        close(master)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
+    private func relay(_ connection: Int32, _ master: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var fds = [pollfd(fd: connection, events: Int16(POLLIN), revents: 0), pollfd(fd: master, events: Int16(POLLIN), revents: 0)]
+        var agentReady = false
+        let readyBy = ContinuousClock.now + .seconds(5)
+        while true {
+            if !agentReady {
+                var settings = termios()
+                agentReady = (tcgetattr(master, &settings) == 0 && settings.c_lflag & tcflag_t(ECHO | ICANON) == 0)
+                    || ContinuousClock.now > readyBy
+                if agentReady { settingsLock.withLock { lastSettings = settings } }
+            }
+            fds[0].events = agentReady ? Int16(POLLIN) : 0
+            guard poll(&fds, 2, agentReady ? -1 : 10) >= 0 || errno == EINTR else { return }
+            if fds[1].revents != 0 {
+                let count = read(master, &buffer, buffer.count)
+                if count > 0 { _ = send(connection, buffer, count, Int32(MSG_NOSIGNAL)) } else { fds[1].fd = -1 }
+            }
+            if fds[0].revents != 0 {
+                let count = recv(connection, &buffer, buffer.count, 0)
+                guard count > 0 else { return }
+                _ = write(master, buffer, count)
+            }
         }
     }
 

@@ -10,7 +10,7 @@ enum GuestInit {
     /// The applets the scripts below call; a busybox without them is refused at build time.
     static let requiredApplets = [
         "sh", "mount", "umount", "mkdir", "cat", "echo", "sleep", "insmod", "hostname", "ip", "acpid", "init",
-        "cttyhack", "poweroff", "sync", "base64", "setsid", "kill", "touch", "rm", "chmod", "printf", "telnetd",
+        "cttyhack", "poweroff", "sync", "base64", "setsid", "kill", "touch", "rm", "chmod", "printf", "telnetd", "stty",
     ]
 
     /// `/init`: runs as PID 1 straight from the kernel. `@MODULE_DIR@` is replaced at build time.
@@ -114,7 +114,8 @@ enum GuestInit {
 
         """
 
-    /// The guest agent behind `vmctl exec`: one request per line on the virtio-serial port `vmctl.agent`.
+    /// The guest agent behind `vmctl exec`: one request per line on the virtio-serial port `vmctl.agent` (QEMU), or
+    /// on /dev/hvc0 where the kernel command line says `vmctl.agent=hvc0` (vmctl-vmm: its virtio-console).
     ///   PING ID                                  → PONG ID
     ///   EXEC ID TIMEOUT_S B64(SCRIPT) B64(STDIN) → DONE ID EXIT B64(STDOUT) B64(STDERR) TIMED_OUT   ("-": empty)
     ///   TTY ID B64(SCRIPT)                       → TTYOK ID, then telnet until the script ends, then
@@ -128,10 +129,20 @@ enum GuestInit {
         #!/bin/sh
         exec < /dev/null > /dev/null 2>&1
         port=""
+        # vmctl.agent=hvc0 (the kvm backend): no virtio-serial port, the virtio-console's terminal is the channel.
+        # Only where the runtime says so; elsewhere hvc0 may be absent or another program's.
+        tty_port=""
+        for param in $(cat /proc/cmdline); do
+            [ "$param" = vmctl.agent=hvc0 ] && tty_port=/dev/hvc0
+        done
         find_port() {
-            for p in /sys/class/virtio-ports/*; do
-                [ "$(cat "$p/name" 2>/dev/null)" = vmctl.agent ] && port="/dev/${p##*/}"
-            done
+            if [ -n "$tty_port" ]; then
+                [ -c "$tty_port" ] && port="$tty_port"
+            else
+                for p in /sys/class/virtio-ports/*; do
+                    [ "$(cat "$p/name" 2>/dev/null)" = vmctl.agent ] && port="/dev/${p##*/}"
+                done
+            fi
             [ -n "$port" ]
         }
         # The port appears once the VMM announces it. Without one, idle: init restarts an agent that exits.
@@ -186,6 +197,8 @@ enum GuestInit {
 
         ended=""
         serve() {
+            # A terminal port (hvc0) must pass bytes as they are: no echo, no line editing, no CR/NL mapping.
+            [ -t 3 ] && stty raw -echo <&3
             if [ -n "$ended" ]; then
                 # A newline after the marker: a vmctl that hung up meanwhile reads it as a line to skip.
                 printf '\377\372\310TTYDONE %s\377\360\n' "$ended" >&3
@@ -203,7 +216,12 @@ enum GuestInit {
         }
         # Reads end (EOF) whenever no host side is connected, and reopening can fail for a moment: a failed
         # redirection on a function call is not fatal (on `exec` it would end the agent), so retry forever.
-        # After a TTY session the port is reopened at once for the end marker.
+        # After a TTY session the port is reopened at once for the end marker. A terminal port never reads end
+        # (hvc0 has no host side to close) and is held open on fd 4 besides: its settings would reset on the last close.
+        if [ -n "$tty_port" ]; then
+            exec 4<>"$port"
+            stty raw -echo <&4
+        fi
         while true; do
             serve 3<>"$port" || sleep 0.3
         done
