@@ -19,12 +19,12 @@ struct ConsoleCommand: ParsableCommand {
     func run() throws {
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: try context.chooseStack(selection.stack))
-        if (try? runtime.records())?[vm]?.backend == .kvm {
-            // vmctl-vmm writes the console log itself and takes input only through its control socket.
-            Console.err("vmctl: error: VM '\(vm)': console failed: vmctl console is not available on the kvm backend yet (vmctl-vmm serves no console socket); vmctl logs \(vm) shows its console output\n")
+        let path = runtime.paths.vm(vm).consoleSocket
+        if (try? runtime.records())?[vm]?.backend == .kvm, !FileManager.default.fileExists(atPath: path) {
+            // A vmctl-vmm from before console sockets serves none: only a restart gives the VM one.
+            Console.err("vmctl: error: VM '\(vm)': console failed: no console socket at \(path): the VM is not running, or its vmctl-vmm predates console sockets (vmctl restart \(vm) gives it one); vmctl logs \(vm) shows its console output\n")
             throw ExitCode(1)
         }
-        let path = runtime.paths.vm(vm).consoleSocket
         let socket: Int32
         do { socket = try ConsoleConnection.connect(path) } catch {
             Console.err("vmctl: error: VM '\(vm)': console failed: \(error) (is it running?)\n")

@@ -50,11 +50,13 @@ struct ExecCommand: ParsableCommand {
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: try context.chooseStack(selection.stack))
         guard let record = (try? runtime.records())?[vm] else { throw UsageError(message: "VM '\(vm)': no such VM in stack '\(runtime.stack)'") }
-        if record.backend == .kvm {
-            Console.err("vmctl: error: VM '\(vm)': exec failed: vmctl exec is not available on the kvm backend yet (vmctl-vmm has no guest agent port)\n")
+        let agentSocket = runtime.paths.vm(vm).agentSocket
+        if record.backend == .kvm, !FileManager.default.fileExists(atPath: agentSocket) {
+            // A vmctl-vmm from before agent sockets serves none: only a restart gives the VM one.
+            Console.err("vmctl: error: VM '\(vm)': exec failed: no agent socket at \(agentSocket): the VM is not running, or its vmctl-vmm predates agent sockets (vmctl restart \(vm) gives it one)\n")
             throw ExitCode(1)
         }
-        let client = GuestAgentClient(socketPath: runtime.paths.vm(vm).agentSocket, vm: vm)
+        let client = GuestAgentClient(socketPath: agentSocket, vm: vm)
         if tty { try runOnTerminal(client) } else { try runToCompletion(client) }
     }
 

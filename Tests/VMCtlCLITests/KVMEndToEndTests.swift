@@ -40,7 +40,7 @@ struct KVMEndToEndTests {
 
         """
 
-    @Test("a stack on kvm: backend: kvm and auto both boot the default guest to its marker; status says why; stop is graceful",
+    @Test("a stack on kvm: backend: kvm and auto both boot the default guest to its marker; status says why; console and exec (also -t) work; stop is graceful",
           .enabled(if: KVMHost.ready && KVMHost.guestFiles, Comment(rawValue: KVMHost.skipReason)), .timeLimit(.minutes(2)))
     func bootOnKVM() throws {
         let env = try E2EStack(stack: "kvm", environment: KVMHost.environment)
@@ -60,8 +60,15 @@ struct KVMEndToEndTests {
         }
         let wide = try env.vmctl("status", "--stack", "kvm", "--wide")
         #expect(wide.stdout.contains("auto: kvm (\(module))"), "\(wide.stdout)")
-        let console = try env.vmctl("console", "--stack", "kvm", "pinned")
-        #expect(console.status == 1 && console.stderr.contains("not available on the kvm backend yet"), "\(console.stderr)")
+        // vmctl-vmm serves console.sock and agent.sock: the serial console and the agent on hvc0.
+        let console = try VMCtlProcess.run(["console", "--state-dir", env.dir, "--stack", "kvm", "pinned"],
+                                           stdin: "echo CONSOLE-$((6*7))\n", env: KVMHost.environment)
+        #expect(console.status == 0 && console.stdout.contains("CONSOLE-42"), "console: \(console.stdout)\(console.stderr)")
+        let exec = try env.vmctl("exec", "--stack", "kvm", "pinned", "--", "sh", "-c", "echo EXEC-$((6*7)); hostname >&2; exit 3")
+        #expect(exec.status == 3 && exec.stdout == "EXEC-42\n" && exec.stderr == "pinned\n", "exec: \(exec)")
+        let terminal = try PTYProcess(["exec", "--state-dir", env.dir, "--stack", "kvm", "-t", "pinned", "--", "tty"])
+        #expect(terminal.finish() == 0)
+        #expect(terminal.text.hasPrefix("/dev/pts/"), "exec -t: \(terminal.text.debugDescription)")
 
         let stop = try env.vmctl("stop", "--stack", "kvm", "pinned")
         #expect(stop.status == 0 && stop.stdout == "pinned: stopped (graceful)\n", "stop: \(stop.stdout)\(stop.stderr)")
@@ -82,8 +89,8 @@ struct KVMEndToEndTests {
 
         """
 
-    /// No guest agent on kvm yet: the test types into a's serial console through the control socket and reads
-    /// the answer from its console log.
+    /// The test types into a's serial console through the control socket (console-input) and reads the answer
+    /// from its console log: the path without console.sock or the agent.
     @Test("two kvm VMs on an isolated network reach each other through vmctl-vmm's virtio-net and the switch",
           .enabled(if: KVMHost.ready && KVMHost.guestFiles, Comment(rawValue: KVMHost.skipReason)), .timeLimit(.minutes(2)))
     func networkOnKVM() throws {
