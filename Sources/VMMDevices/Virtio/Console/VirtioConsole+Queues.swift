@@ -1,10 +1,12 @@
 extension VirtioConsole {
-    /// Fills guest receive buffers from `pending`, one chain at a time, while there is input.
-    func deliverInput() {
-        guard let queue = queue(Self.receiveQueue), let memory, let interrupt else { return }
+    /// Fills port `port`'s receive buffers from its pending input, one chain at a time, while there is input.
+    /// A generic port gets none while the guest has it closed (Linux would discard it).
+    func deliverInput(port: Int) {
+        guard port == 0 || isMultiport && ports[port].guestOpen else { return }
+        guard let queue = queue(Self.receiveQueue(port: port)), let memory, let interrupt else { return }
         do throws(VirtqueueError) {
             var delivered = false
-            while !pending.isEmpty {
+            while !ports[port].pending.isEmpty {
                 switch try queue.pop() {
                 case .empty:
                     // Re-arm before giving up, or a buffer posted meanwhile would wait for the next kick.
@@ -15,7 +17,9 @@ extension VirtioConsole {
                     delivered = true
                     continue
                 case .chain(let chain):
-                    let count = fill(chain, memory: memory)
+                    let count = write(ports[port].pending, into: chain, memory: memory)
+                    ports[port].pending.removeFirst(count)
+                    stats.bytesIn += UInt64(count)
                     try queue.addUsed(head: chain.head, length: UInt32(count))
                     delivered = true
                     continue
@@ -28,29 +32,29 @@ extension VirtioConsole {
         }
     }
 
-    /// Copies pending bytes into the chain's writable buffers; returns the count (≤ pending.count ≤ inputLimit).
-    private func fill(_ chain: DescriptorChain, memory: any GuestMemory) -> Int {
+    /// Copies a prefix of `bytes` into the chain's writable buffers; returns its length (≤ bytes.count, which
+    /// callers keep ≤ inputLimit or a control message's size).
+    func write(_ bytes: [UInt8], into chain: DescriptorChain, memory: any GuestMemory) -> Int {
         var copied = 0
-        for buffer in chain.writable where copied < pending.count {
-            let count = min(Int(min(UInt64(buffer.length), UInt64(pending.count))), pending.count - copied)
+        for buffer in chain.writable where copied < bytes.count {
+            let count = min(Int(min(UInt64(buffer.length), UInt64(bytes.count))), bytes.count - copied)
             do throws(GuestMemoryError) {
-                try memory.writeBytes(buffer.address, Array(pending[copied..<copied + count]))
+                try memory.writeBytes(buffer.address, Array(bytes[copied..<copied + count]))
             } catch {
                 break
             }
             copied += count
         }
-        pending.removeFirst(copied)
-        stats.bytesIn += UInt64(copied)
         return copied
     }
 
-    /// Sends every transmit chain's readable bytes to `output`, in pieces of at most `chunkSize`.
-    func drainOutput() {
-        guard let queue = queue(Self.transmitQueue), let memory, let interrupt else { return }
+    /// Sends every transmit chain's readable bytes on port `port` to its `output`, in pieces of at most `chunkSize`.
+    func drainOutput(port: Int) {
+        guard let queue = queue(Self.receiveQueue(port: port) + 1), let memory, let interrupt else { return }
+        let output = ports[port].output
         do throws(VirtqueueError) {
             let wanted = try queue.processAvailable(invalid: { _ in stats.invalidChains += 1 }) { chain in
-                send(chain, memory: memory)
+                send(chain, to: output, memory: memory)
                 return 0
             }
             if wanted { interrupt.usedBuffer() }
@@ -59,7 +63,7 @@ extension VirtioConsole {
         }
     }
 
-    private func send(_ chain: DescriptorChain, memory: any GuestMemory) {
+    private func send(_ chain: DescriptorChain, to output: any VirtioConsoleOutput, memory: any GuestMemory) {
         for buffer in chain.readable {
             var done: UInt64 = 0
             while done < UInt64(buffer.length) {
