@@ -11,6 +11,8 @@ import Synchronization
 ///   beyond `outputLimit` is dropped and counted in `droppedBytes`.
 /// - The client's bytes go to `deliver`, which returns how many it took; the rest is offered again every
 ///   millisecond and the socket is not read meanwhile, so a guest that reads slowly slows the client down.
+/// - `connected` hears true when a client is accepted (before its first byte is delivered) and false when it has
+///   left (after its last byte was taken), on the channel's thread.
 public final class SocketChannel: Sendable {
     public let path: String
     public let outputLimit: Int
@@ -65,8 +67,9 @@ public final class SocketChannel: Sendable {
     public var isConnected: Bool { link.withLock { $0.client != nil } }
 
     /// Starts the channel's thread. Once only.
-    public func start(deliver: @escaping @Sendable ([UInt8]) -> Int) throws(VMMControlError) {
-        let started = try ThreadLauncher.start("start the thread of \(path)", joinable: true) { [self] in run(deliver) }
+    public func start(deliver: @escaping @Sendable ([UInt8]) -> Int,
+                      connected: @escaping @Sendable (Bool) -> Void = { _ in }) throws(VMMControlError) {
+        let started = try ThreadLauncher.start("start the thread of \(path)", joinable: true) { [self] in run(deliver, connected) }
         thread.withLock { $0 = started }
     }
 
@@ -116,7 +119,7 @@ public final class SocketChannel: Sendable {
         return true
     }
 
-    private func run(_ deliver: @Sendable ([UInt8]) -> Int) {
+    private func run(_ deliver: @Sendable ([UInt8]) -> Int, _ connected: @Sendable (Bool) -> Void) {
         while !stopping.load(ordering: .acquiring) {
             let fd: Int32?
             do { fd = try listener.accept(wake: wakeRead, timeoutMs: 1_000) } catch {
@@ -126,8 +129,10 @@ public final class SocketChannel: Sendable {
             guard let fd else { continue }
             let client = UnixStreamSocket(adopting: fd, path: path)
             link.withLock { $0 = Link(client: client) }
+            connected(true)
             serve(client, deliver)
             link.withLock { $0 = Link() }
+            connected(false)
         }
     }
 

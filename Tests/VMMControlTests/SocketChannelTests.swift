@@ -70,6 +70,29 @@ struct SocketChannelTests {
         #expect(!channel.isConnected)
     }
 
+    @Test("connected hears each client arrive before its bytes and leave after the last one was taken")
+    func connectionEvents() throws {
+        let folder = try TempFolder()
+        defer { folder.cleanup() }
+        let events = Mutex<[String]>([])
+        let channel = try SocketChannel(path: folder.file("c.sock"))
+        // Takes one byte per offer, so the client is gone long before its last byte is taken.
+        try channel.start(deliver: { bytes in
+            events.withLock { $0.append(String(bytes[0])) }
+            return 1
+        }, connected: { up in events.withLock { $0.append(up ? "up" : "down") } })
+        defer { channel.stop() }
+        var client: ByteClient? = try ByteClient(folder.file("c.sock"))
+        #expect(waitUntil { events.withLock { $0 } == ["up"] })
+        client?.write([1, 2, 3])
+        client = nil
+        #expect(waitUntil { events.withLock { $0 } == ["up", "1", "2", "3", "down"] }, "\(events.withLock { $0 })")
+        let next = try ByteClient(folder.file("c.sock"))
+        #expect(waitUntil { events.withLock { $0.last } == "up" })
+        next.write([4])
+        #expect(waitUntil { events.withLock { $0 } == ["up", "1", "2", "3", "down", "up", "4"] })
+    }
+
     private func waitUntil(_ condition: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
