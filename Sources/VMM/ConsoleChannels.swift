@@ -18,8 +18,8 @@ final class SerialConsoleOutput: SerialOutput, Sendable {
     }
 }
 
-/// The virtio-console's output when it is the agent channel: to the agent socket's client only, not the log
-/// (the agent's protocol would bury the console output).
+/// The output of the virtio-console's port `vmctl.agent`: to the agent socket's client only, not the log (the
+/// agent's protocol would bury the console output).
 final class AgentChannelOutput: VirtioConsoleOutput, Sendable {
     let channel: SocketChannel
 
@@ -41,8 +41,9 @@ extension SocketChannel {
     }
 
     /// Starts the channel's thread, naming the socket in the error.
-    func start(_ what: String, deliver: @escaping @Sendable ([UInt8]) -> Int) throws(VMMError) {
-        do { try start(deliver: deliver) } catch {
+    func start(_ what: String, deliver: @escaping @Sendable ([UInt8]) -> Int,
+               connected: @escaping @Sendable (Bool) -> Void = { _ in }) throws(VMMError) {
+        do { try start(deliver: deliver, connected: connected) } catch {
             throw .device("\(what) \(path): \(error)")
         }
     }

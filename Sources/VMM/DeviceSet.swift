@@ -26,12 +26,16 @@ final class DeviceSet: @unchecked Sendable {
     }
 
     static let firstVirtioGSI: UInt32 = 5
+    /// The guest agent's port (GuestInit.agentScript looks for this name, as under QEMU's virtserialport).
+    static let agentPortName = "vmctl.agent"
+    static let agentPort = 1
     static let lastVirtioGSI: UInt32 = 23
 
     let consoleLog: ConsoleLog
     /// The spec's `consoleSocket`: serial output also goes to its client, its client's input to the UART.
     let consoleChannel: SocketChannel?
-    /// The spec's `agentSocket`: the virtio-console's output goes to its client (not the log), its input to the guest.
+    /// The spec's `agentSocket`: the virtio-console's port `vmctl.agent` (port 1, MULTIPORT); the port's output goes
+    /// to its client (not the log), its input to the guest, and the guest hears the client come and go (PORT_OPEN).
     let agentChannel: SocketChannel?
     let serial: Serial8250
     /// The virtio-console's transport (its window is also in `virtio`).
@@ -103,10 +107,13 @@ final class DeviceSet: @unchecked Sendable {
         }
         self.nets = nets
         let (base, line) = try nextWindow("virtio-console")
-        let consoleOutput: any VirtioConsoleOutput = agentChannel.map { AgentChannelOutput(channel: $0) } ?? consoleLog
-        let transport = SerializedDevice(VirtioMMIOTransport(device: VirtioConsole(output: consoleOutput), memory: memory, interruptLine: line))
+        // Port 0 (hvc0) writes to the log; with an agent socket, port 1 is the agent's named port.
+        let agentPorts = agentChannel.map { [VirtioConsolePort(name: Self.agentPortName, output: AgentChannelOutput(channel: $0))] } ?? []
+        let device = VirtioConsole(output: consoleLog, namedPorts: agentPorts)
+        let queueCount = device.queueMaxSizes.count
+        let transport = SerializedDevice(VirtioMMIOTransport(device: device, memory: memory, interruptLine: line))
         console = transport
-        slots.append(VirtioSlot(name: "virtio-console", base: base, line: line, transport: transport, queueCount: 2))
+        slots.append(VirtioSlot(name: "virtio-console", base: base, line: line, transport: transport, queueCount: queueCount))
         virtio = slots
         // The GED takes the GSI after the virtio devices (at most 5 + 17 = 22 with the spec's 16 disks and NICs).
         let gedGSI = Self.firstVirtioGSI + UInt32(slots.count)
@@ -155,9 +162,12 @@ final class DeviceSet: @unchecked Sendable {
         }
         if let agentChannel {
             do {
-                try agentChannel.start("agent socket") { [console] bytes in
-                    console.withVirtioConsole { $0.receive(bytes) } ?? bytes.count
-                }
+                let port = Self.agentPort
+                try agentChannel.start("agent socket", deliver: { [console] bytes in
+                    console.withVirtioConsole { $0.receive(bytes, port: port) } ?? bytes.count
+                }, connected: { [console] connected in
+                    _ = console.withVirtioConsole { $0.setHostConnected(connected, port: port) }
+                })
             } catch {
                 consoleChannel?.stop()
                 throw error
