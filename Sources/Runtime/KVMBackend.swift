@@ -8,7 +8,7 @@ import VMMControl
 ///
 /// NICs go to vmctl-vmm's virtio-net devices: the switch socket of an isolated network, or the tap the runtime
 /// made on a bridge. vmctl-vmm serves the VM's `console.sock` (the serial console, for `vmctl console`) and
-/// `agent.sock` (its virtio-console, the guest's hvc0, for `vmctl exec`), as QEMU does.
+/// `agent.sock` (its virtio-console's port named `vmctl.agent`, for `vmctl exec`), as QEMU does.
 public struct KVMBackend: Backend {
     public let kind = BackendKind.kvm
     /// The vmctl-vmm executable.
@@ -101,21 +101,17 @@ public struct KVMBackend: Backend {
 
     /// vmctl-vmm's launch spec for `launch`: the same kernel, initrd, command line and disks QEMU would get; the
     /// VMM appends the serial console to the VM's console log itself and serves control, console and agent on
-    /// the VM's sockets. The default guest also gets `vmctl.agent=hvc0`: vmctl-vmm has no virtio-serial port
-    /// named `vmctl.agent`, so its agent serves the virtio-console instead.
+    /// the VM's sockets. The guest's agent finds the port `vmctl.agent` as under QEMU (vmctl-vmm's MULTIPORT
+    /// virtio-console), so the command line is the one QEMU gets.
     public static func launchSpec(for launch: VMLaunch) -> LaunchSpec {
-        let cmdline = launch.spec.kernel == nil ? launch.cmdline + " " + agentOnHVC0 : launch.cmdline
-        return LaunchSpec(name: "\(launch.stack)/\(launch.name)", vcpus: launch.spec.cpus,
-                          memoryMiB: Int(clamping: launch.spec.memory.bytes / ByteSize.mib),
-                          kernel: launch.kernel, initrd: launch.initrd, cmdline: cmdline,
-                          disks: launch.disks.map { LaunchSpec.Disk(path: $0.path, readOnly: $0.readOnly) },
-                          nets: launch.nics.map(net),
-                          consoleLog: launch.paths.consoleLog, controlSocket: launch.paths.controlSocket, serialInput: true,
-                          consoleSocket: launch.paths.consoleSocket, agentSocket: launch.paths.agentSocket)
+        LaunchSpec(name: "\(launch.stack)/\(launch.name)", vcpus: launch.spec.cpus,
+                   memoryMiB: Int(clamping: launch.spec.memory.bytes / ByteSize.mib),
+                   kernel: launch.kernel, initrd: launch.initrd, cmdline: launch.cmdline,
+                   disks: launch.disks.map { LaunchSpec.Disk(path: $0.path, readOnly: $0.readOnly) },
+                   nets: launch.nics.map(net),
+                   consoleLog: launch.paths.consoleLog, controlSocket: launch.paths.controlSocket, serialInput: true,
+                   consoleSocket: launch.paths.consoleSocket, agentSocket: launch.paths.agentSocket)
     }
-
-    /// Tells the default guest's agent to serve /dev/hvc0 (GuestInit.agentScript).
-    static let agentOnHVC0 = "vmctl.agent=hvc0"
 
     private static func net(_ nic: VMLaunch.NIC) -> LaunchSpec.Net {
         switch nic.attachment {

@@ -24,8 +24,9 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
     public var serialInput: Bool
     /// Absolute path of a unix socket serving the serial console interactively (one client at a time), or nil.
     public var consoleSocket: String?
-    /// Absolute path of a unix socket that carries the virtio-console (the guest's hvc0) instead of the console
-    /// log: the guest agent's channel. Nil: the virtio-console's output goes to the console log.
+    /// Absolute path of a unix socket that carries the virtio-console's port 1, named `vmctl.agent` (MULTIPORT):
+    /// the guest agent's channel; the guest sees the client connect and hang up. Nil: no such port. The console
+    /// port (the guest's hvc0) writes to the console log either way.
     public var agentSocket: String?
 
     public struct Disk: Codable, Equatable, Sendable {

@@ -125,7 +125,7 @@ struct KVMBackendTests {
 
     // MARK: The launch spec
 
-    @Test("the launch spec from a VMLaunch: size, kernel, initrd, cmdline (+ vmctl.agent=hvc0), disks, NICs, console log and sockets (golden JSON)")
+    @Test("the launch spec from a VMLaunch: size, kernel, initrd, cmdline (as QEMU gets it), disks, NICs, console log and sockets (golden JSON)")
     func launchSpecGolden() throws {
         let launch = VMLaunch(name: "web-1", stack: "shop", spec: VMSpec(name: "web", cpus: 2, memory: .mib(256), backend: .kvm),
                               paths: VMPaths(directory: "/var/lib/vmctl/stacks/shop/vms/web-1"),
@@ -142,7 +142,7 @@ struct KVMBackendTests {
         #expect(json == """
             {
               "agentSocket" : "/var/lib/vmctl/stacks/shop/vms/web-1/agent.sock",
-              "cmdline" : "console=ttyS0 vmctl.hostname=web-1 vmctl.agent=hvc0",
+              "cmdline" : "console=ttyS0 vmctl.hostname=web-1",
               "consoleLog" : "/var/lib/vmctl/stacks/shop/vms/web-1/console.log",
               "consoleSocket" : "/var/lib/vmctl/stacks/shop/vms/web-1/console.sock",
               "controlSocket" : "/var/lib/vmctl/stacks/shop/vms/web-1/qmp.sock",
@@ -180,7 +180,7 @@ struct KVMBackendTests {
         #expect(try LaunchSpec.load([UInt8](json.utf8)) == spec)
     }
 
-    @Test("a VM with its own kernel gets its cmdline as written: vmctl.agent=hvc0 is for the default guest's agent")
+    @Test("a VM with its own kernel gets its cmdline as written, and the sockets")
     func ownKernelCmdline() {
         let spec = VMSpec(name: "k", cpus: 1, memory: .mib(64), backend: .kvm, kernel: KernelSpec(image: "/k", cmdline: "console=ttyS0"))
         let launch = VMLaunch(name: "k", stack: "s", spec: spec, paths: VMPaths(directory: "/tmp/s/k"), kernel: "/k", initrd: nil,

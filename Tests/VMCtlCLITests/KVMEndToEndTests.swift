@@ -60,7 +60,7 @@ struct KVMEndToEndTests {
         }
         let wide = try env.vmctl("status", "--stack", "kvm", "--wide")
         #expect(wide.stdout.contains("auto: kvm (\(module))"), "\(wide.stdout)")
-        // vmctl-vmm serves console.sock and agent.sock: the serial console and the agent on hvc0.
+        // vmctl-vmm serves console.sock and agent.sock: the serial console and the agent's port vmctl.agent.
         let console = try VMCtlProcess.run(["console", "--state-dir", env.dir, "--stack", "kvm", "pinned"],
                                            stdin: "echo CONSOLE-$((6*7))\n", env: KVMHost.environment)
         #expect(console.status == 0 && console.stdout.contains("CONSOLE-42"), "console: \(console.stdout)\(console.stderr)")

@@ -114,8 +114,9 @@ enum GuestInit {
 
         """
 
-    /// The guest agent behind `vmctl exec`: one request per line on the virtio-serial port `vmctl.agent` (QEMU), or
-    /// on /dev/hvc0 where the kernel command line says `vmctl.agent=hvc0` (vmctl-vmm: its virtio-console).
+    /// The guest agent behind `vmctl exec`: one request per line on the virtio-serial port `vmctl.agent` (QEMU's
+    /// virtserialport, vmctl-vmm's MULTIPORT virtio-console), or on /dev/hvc0 where the kernel command line says
+    /// `vmctl.agent=hvc0` (no vmctl backend adds it any more: a fallback for a VMM with a single-port console).
     ///   PING ID                                  → PONG ID
     ///   EXEC ID TIMEOUT_S B64(SCRIPT) B64(STDIN) → DONE ID EXIT B64(STDOUT) B64(STDERR) TIMED_OUT   ("-": empty)
     ///   TTY ID B64(SCRIPT)                       → TTYOK ID, then telnet until the script ends, then
