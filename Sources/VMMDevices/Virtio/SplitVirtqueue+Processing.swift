@@ -23,4 +23,32 @@ extension SplitVirtqueue {
         } while try enableNotification()
         return try needsNotification()
     }
+
+    /// The receive side (device → driver): while `wanted()` says the device has something for the driver, takes the
+    /// next chain and lets `fill` write into it and return the used length; invalid chains go back empty after
+    /// `invalid` has seen them. Re-arms kicks before giving up, or a buffer posted meanwhile would wait for a kick
+    /// that never comes. Returns whether the driver wants an interrupt; throws the NEEDS_RESET errors.
+    public func fillAvailable(while wanted: () -> Bool, invalid: () -> Void,
+                              _ fill: (DescriptorChain) -> UInt32) throws(VirtqueueError) -> Bool {
+        var used = false
+        while wanted() {
+            switch try pop() {
+            case .empty:
+                if try enableNotification() { continue }
+            case .failed(let head, _):
+                invalid()
+                try addUsed(head: head, length: 0)
+                used = true
+                continue
+            case .chain(let chain):
+                try addUsed(head: chain.head, length: fill(chain))
+                used = true
+                continue
+            }
+            break
+        }
+        guard used else { return false }
+        return try needsNotification()
+    }
 }
+

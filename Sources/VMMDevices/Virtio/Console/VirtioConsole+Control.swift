@@ -15,31 +15,17 @@ extension VirtioConsole {
     func deliverControl() {
         guard isMultiport, let queue = queue(Self.controlReceiveQueue), let memory, let interrupt else { return }
         do throws(VirtqueueError) {
-            var delivered = false
-            while let message = controlPending.first {
-                switch try queue.pop() {
-                case .empty:
-                    if try queue.enableNotification() { continue }
-                case .failed(let head, _):
+            let wanted = try queue.fillAvailable(while: { !controlPending.isEmpty }, invalid: { stats.invalidChains += 1 }) { chain in
+                let bytes = controlPending[0].bytes
+                let written = chain.writableLength >= UInt64(bytes.count) ? write(bytes, into: chain, memory: memory) : 0
+                guard written == bytes.count else {
                     stats.invalidChains += 1
-                    try queue.addUsed(head: head, length: 0)
-                    delivered = true
-                    continue
-                case .chain(let chain):
-                    let bytes = message.bytes
-                    let written = chain.writableLength >= UInt64(bytes.count) ? write(bytes, into: chain, memory: memory) : 0
-                    if written == bytes.count {
-                        controlPending.removeFirst()
-                    } else {
-                        stats.invalidChains += 1
-                    }
-                    try queue.addUsed(head: chain.head, length: UInt32(written == bytes.count ? written : 0))
-                    delivered = true
-                    continue
+                    return 0
                 }
-                break
+                controlPending.removeFirst()
+                return UInt32(written)
             }
-            if delivered, try queue.needsNotification() { interrupt.usedBuffer() }
+            if wanted { interrupt.usedBuffer() }
         } catch {
             broke(error)
         }

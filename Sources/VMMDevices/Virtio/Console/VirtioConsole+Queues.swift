@@ -5,28 +5,13 @@ extension VirtioConsole {
         guard port == 0 || isMultiport && ports[port].guestOpen else { return }
         guard let queue = queue(Self.receiveQueue(port: port)), let memory, let interrupt else { return }
         do throws(VirtqueueError) {
-            var delivered = false
-            while !ports[port].pending.isEmpty {
-                switch try queue.pop() {
-                case .empty:
-                    // Re-arm before giving up, or a buffer posted meanwhile would wait for the next kick.
-                    if try queue.enableNotification() { continue }
-                case .failed(let head, _):
-                    stats.invalidChains += 1
-                    try queue.addUsed(head: head, length: 0)
-                    delivered = true
-                    continue
-                case .chain(let chain):
-                    let count = write(ports[port].pending, into: chain, memory: memory)
-                    ports[port].pending.removeFirst(count)
-                    stats.bytesIn += UInt64(count)
-                    try queue.addUsed(head: chain.head, length: UInt32(count))
-                    delivered = true
-                    continue
-                }
-                break
+            let wanted = try queue.fillAvailable(while: { !ports[port].pending.isEmpty }, invalid: { stats.invalidChains += 1 }) { chain in
+                let count = write(ports[port].pending, into: chain, memory: memory)
+                ports[port].pending.removeFirst(count)
+                stats.bytesIn += UInt64(count)
+                return UInt32(count)
             }
-            if delivered, try queue.needsNotification() { interrupt.usedBuffer() }
+            if wanted { interrupt.usedBuffer() }
         } catch {
             broke(error)
         }

@@ -34,29 +34,14 @@ extension VirtioNet {
     func deliverPending() {
         guard let queue = queue(Self.receiveQueue), let memory, let interrupt else { return }
         do throws(VirtqueueError) {
-            var used = false
             var delivered = 0
             defer { pending.removeFirst(delivered) }
-            while delivered < pending.count {
-                switch try queue.pop() {
-                case .empty:
-                    // Re-arm before giving up, or a buffer posted meanwhile would wait for the next kick.
-                    if try queue.enableNotification() { continue }
-                case .failed(let head, _):
-                    stats.invalidChains += 1
-                    try queue.addUsed(head: head, length: 0)
-                    used = true
-                    continue
-                case .chain(let chain):
-                    let outcome = place(pending[delivered], in: chain, memory: memory)
-                    try queue.addUsed(head: chain.head, length: outcome.usedLength)
-                    used = true
-                    if outcome.consumedFrame { delivered += 1 }
-                    continue
-                }
-                break
+            let wanted = try queue.fillAvailable(while: { delivered < pending.count }, invalid: { stats.invalidChains += 1 }) { chain in
+                let outcome = place(pending[delivered], in: chain, memory: memory)
+                if outcome.consumedFrame { delivered += 1 }
+                return outcome.usedLength
             }
-            if used, try queue.needsNotification() { interrupt.usedBuffer() }
+            if wanted { interrupt.usedBuffer() }
         } catch {
             broke(error)
         }
