@@ -5,9 +5,7 @@
     .code64
     .text
     .globl start
-    .set MMIO, 0xc0001000
-    .set PD_MMIO, 0xc000          # page directory for 3-4 GiB (free low RAM in vmctl-vmm's layout)
-    .set PDPT, 0xa000
+    .include "virtio.inc"
     .set DESC, 0x400000
     .set AVAIL, 0x401000
     .set USED, 0x402000
@@ -15,13 +13,7 @@
     .set BUFFER, 0x404000
     .set STATUS, 0x405000
 start:
-    # Map 0xC0000000-0xC01FFFFF with one 2 MiB page (PDPT[3] -> PD_MMIO, PD[0]).
-    movq $(PD_MMIO | 3), PDPT + 3 * 8
-    mov $(0xc0000000 | 0x9b), %eax         # present, writable, cache-disabled, 2 MiB (zero-extended)
-    mov %rax, PD_MMIO
-    mov %cr3, %rax
-    mov %rax, %cr3
-    mov $MMIO, %ebx
+    map_mmio
 
     lea magic_text(%rip), %rsi
     call print
@@ -40,29 +32,12 @@ start:
     cmpl $2, 0x008(%rbx)
     jne not_block
 
-    movl $0, 0x070(%rbx)           # reset
-    movl $1, 0x070(%rbx)           # ACKNOWLEDGE
-    movl $3, 0x070(%rbx)           # DRIVER
-    movl $1, 0x024(%rbx)           # DriverFeaturesSel 1
-    movl $1, 0x020(%rbx)           # VIRTIO_F_VERSION_1 (bit 32)
-    movl $0, 0x024(%rbx)
-    movl $0, 0x020(%rbx)
-    movl $0xb, 0x070(%rbx)         # FEATURES_OK
-    mov 0x070(%rbx), %eax
-    test $8, %eax
-    jz fail
+    negotiate 0
     movl $0, 0x030(%rbx)           # QueueSel 0
     mov 0x034(%rbx), %eax          # QueueNumMax
     cmp $8, %eax
     jb fail
-    movl $8, 0x038(%rbx)           # QueueNum
-    movl $DESC, 0x080(%rbx)
-    movl $0, 0x084(%rbx)
-    movl $AVAIL, 0x090(%rbx)
-    movl $0, 0x094(%rbx)
-    movl $USED, 0x0a0(%rbx)
-    movl $0, 0x0a4(%rbx)
-    movl $1, 0x044(%rbx)           # QueueReady
+    queue 0, DESC, AVAIL, USED
     movl $0xf, 0x070(%rbx)         # DRIVER_OK
 
     # Request: IN (type 0), sector 0.

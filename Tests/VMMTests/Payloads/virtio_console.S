@@ -6,9 +6,7 @@
     .code64
     .text
     .globl start
-    .set MMIO, 0xc0001000
-    .set PD_MMIO, 0xc000          # page directory for 3-4 GiB (free low RAM in vmctl-vmm's layout)
-    .set PDPT, 0xa000
+    .include "virtio.inc"
     .set RX_DESC, 0x400000
     .set RX_AVAIL, 0x401000
     .set RX_USED, 0x402000
@@ -17,45 +15,14 @@
     .set TX_USED, 0x405000
     .set RX_BUFFER, 0x406000
 start:
-    movq $(PD_MMIO | 3), PDPT + 3 * 8
-    mov $(0xc0000000 | 0x9b), %eax         # present, writable, cache-disabled, 2 MiB (zero-extended)
-    mov %rax, PD_MMIO
-    mov %cr3, %rax
-    mov %rax, %cr3
-    mov $MMIO, %ebx
+    map_mmio
 
     cmpl $3, 0x008(%rbx)
     jne not_console
-    movl $0, 0x070(%rbx)           # reset
-    movl $1, 0x070(%rbx)           # ACKNOWLEDGE
-    movl $3, 0x070(%rbx)           # DRIVER
-    movl $1, 0x024(%rbx)           # DriverFeaturesSel 1
-    movl $1, 0x020(%rbx)           # VIRTIO_F_VERSION_1 (bit 32)
-    movl $0, 0x024(%rbx)
-    movl $0, 0x020(%rbx)
-    movl $0xb, 0x070(%rbx)         # FEATURES_OK
-    mov 0x070(%rbx), %eax
-    test $8, %eax
-    jz fail
+    negotiate 0
 
-    movl $0, 0x030(%rbx)           # queue 0: rx
-    movl $8, 0x038(%rbx)
-    movl $RX_DESC, 0x080(%rbx)
-    movl $0, 0x084(%rbx)
-    movl $RX_AVAIL, 0x090(%rbx)
-    movl $0, 0x094(%rbx)
-    movl $RX_USED, 0x0a0(%rbx)
-    movl $0, 0x0a4(%rbx)
-    movl $1, 0x044(%rbx)
-    movl $1, 0x030(%rbx)           # queue 1: tx
-    movl $8, 0x038(%rbx)
-    movl $TX_DESC, 0x080(%rbx)
-    movl $0, 0x084(%rbx)
-    movl $TX_AVAIL, 0x090(%rbx)
-    movl $0, 0x094(%rbx)
-    movl $TX_USED, 0x0a0(%rbx)
-    movl $0, 0x0a4(%rbx)
-    movl $1, 0x044(%rbx)
+    queue 0, RX_DESC, RX_AVAIL, RX_USED
+    queue 1, TX_DESC, TX_AVAIL, TX_USED
     movl $0xf, 0x070(%rbx)         # DRIVER_OK
 
     # One receive buffer, device-writable.

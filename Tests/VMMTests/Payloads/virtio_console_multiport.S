@@ -8,9 +8,7 @@
     .code64
     .text
     .globl start
-    .set MMIO, 0xc0001000
-    .set PD_MMIO, 0xc000
-    .set PDPT, 0xa000
+    .include "virtio.inc"
     .set Q0, 0x400000              # queue q at Q0 + q * 0x3000: descriptors, avail +0x1000, used +0x2000
     .set Q2, 0x406000
     .set Q3, 0x409000
@@ -22,27 +20,13 @@
     .set CTRL_TX_BUF, 0x421000     # 8 × 8 bytes
     .set RX_BUFFER, 0x422000
 start:
-    movq $(PD_MMIO | 3), PDPT + 3 * 8
-    mov $(0xc0000000 | 0x9b), %eax
-    mov %rax, PD_MMIO
-    mov %cr3, %rax
-    mov %rax, %cr3
-    mov $MMIO, %ebx
+    map_mmio
     xor %r12d, %r12d               # control messages sent
     xor %r13d, %r13d               # control used entries seen
 
     cmpl $3, 0x008(%rbx)
     jne fail
-    movl $0, 0x070(%rbx)
-    movl $1, 0x070(%rbx)
-    movl $3, 0x070(%rbx)
-    movl $1, 0x024(%rbx)
-    movl $1, 0x020(%rbx)           # VIRTIO_F_VERSION_1
-    movl $0, 0x024(%rbx)
-    movl $2, 0x020(%rbx)           # VIRTIO_CONSOLE_F_MULTIPORT
-    movl $0xb, 0x070(%rbx)
-    testl $8, 0x070(%rbx)
-    jz fail
+    negotiate 2                    # VIRTIO_CONSOLE_F_MULTIPORT
     cmpl $2, 0x104(%rbx)           # max_nr_ports
     jne fail
 
