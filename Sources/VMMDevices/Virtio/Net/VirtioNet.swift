@@ -9,7 +9,9 @@
 /// Transmit frames are validated (header, size, chain shape) and handed to `output`; a bad one is dropped and
 /// counted by reason, its chain returned with used length 0. Host frames (`receive`) wait in a bounded queue until
 /// the guest posts receive buffers; beyond `pendingLimit` they are dropped and counted, so a guest that stops
-/// reading costs at most pendingLimit × maxFrame bytes. Errors of the virtqueue itself follow
+/// reading costs at most pendingLimit × maxFrame bytes. A reader that asks `receiveRoom` first and hands over no more
+/// never loses a frame to that bound: it leaves the rest in its tap or socket until `onReceiveRoom` says the guest
+/// made room. Errors of the virtqueue itself follow
 /// `VirtqueueError.outcome`: the chain fails alone, or the device goes to NEEDS_RESET and stays quiet until reset.
 public final class VirtioNet: VirtioDevice {
     public enum Feature {
@@ -35,6 +37,9 @@ public final class VirtioNet: VirtioDevice {
     public internal(set) var stats = VirtioNetStats()
     /// Set when a queue hit a NEEDS_RESET error: nothing more is processed until reset.
     public internal(set) var isBroken = false
+    /// Called, under the device's lock, when waiting frames left the queue (the guest posted receive buffers), at a
+    /// reset and on NEEDS_RESET: `receiveRoom` may have grown. It must not block or reenter the device.
+    public var onReceiveRoom: (() -> Void)?
     var pending: [[UInt8]] = []
     var queues: [SplitVirtqueue?] = []
     var memory: (any GuestMemory)?
@@ -59,6 +64,9 @@ public final class VirtioNet: VirtioDevice {
     /// Host frames waiting for guest receive buffers.
     public var pendingFrames: Int { pending.count }
     public var isActive: Bool { interrupt != nil && !isBroken }
+    /// How many more host frames `receive` queues now without dropping any as `rx-queue-full`. Unlimited while the
+    /// device is not active: those frames are dropped as `rx-not-ready` however long the host holds them.
+    public var receiveRoom: Int { isActive ? max(0, pendingLimit - pending.count) : .max }
 
     public func activate(features: UInt64, queues: [SplitVirtqueue?], memory: any GuestMemory,
                          interrupt: VirtioInterrupt) throws(VirtioActivationError) {
@@ -79,11 +87,15 @@ public final class VirtioNet: VirtioDevice {
         memory = nil
         interrupt = nil
         isBroken = false
+        onReceiveRoom?()
     }
 
     public func notify(queue index: Int) {
         switch index {
-        case Self.receiveQueue: deliverPending()
+        case Self.receiveQueue:
+            let waiting = pending.count
+            deliverPending()
+            if pending.count < waiting { onReceiveRoom?() }
         case Self.transmitQueue: transmit()
         default: break
         }
@@ -97,5 +109,6 @@ public final class VirtioNet: VirtioDevice {
     func broke(_ error: VirtqueueError) {
         isBroken = true
         interrupt?.needsReset("virtio-net queue: \(error)")
+        onReceiveRoom?()  // not active now: what the host holds is dropped as not ready rather than left waiting
     }
 }
