@@ -100,8 +100,13 @@ final class DeviceSet: @unchecked Sendable {
             let device = VirtioNet(mac: mac, output: backend)
             let transport = SerializedDevice(VirtioMMIOTransport(device: device, memory: memory, interruptLine: line))
             let reader = NetReader(nic: name, backend: backend) { frames in
-                transport.withVirtioNet { _ = $0.receive(frames) }
+                transport.withVirtioNet { net in
+                    net.receive(frames)
+                    return net.receiveRoom
+                } ?? .max
             }
+            // The guest's receive kicks and resets reach the reader, which stops reading while the device is full.
+            transport.withVirtioNet { $0.onReceiveRoom = { [reader] in reader.deviceHasRoom() } }
             slots.append(VirtioSlot(name: name, base: base, line: line, transport: transport, queueCount: 2))
             nets.append(NetworkInterface(name: name, transport: transport, reader: reader))
         }

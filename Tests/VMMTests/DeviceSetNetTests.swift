@@ -8,7 +8,7 @@ import VMMDevices
 
 /// A minimal virtio-mmio driver over the machine's real MMIO bus and guest RAM: probe, one receive buffer,
 /// one transmit chain. Enough to see a NIC's frames cross DeviceSet's wiring (reader thread, lock, backend).
-private struct MiniNetDriver {
+struct MiniNetDriver {
     let bus: Bus
     let base: UInt64
     let ram: GuestRAM

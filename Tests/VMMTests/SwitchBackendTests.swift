@@ -134,7 +134,10 @@ struct SwitchBackendTests {
         let backend = try SwitchBackend(path: peer.path, nic: "nets[0]")
         peer.accept()
         let delivered = Mutex<[[UInt8]]>([])
-        let reader = NetReader(nic: "nets[0]", backend: backend) { frames in delivered.withLock { $0 += frames } }
+        let reader = NetReader(nic: "nets[0]", backend: backend) { frames in
+            delivered.withLock { $0 += frames }
+            return .max
+        }
         try reader.start()
         defer { reader.stop() }
         let frames = (1...5).map { NetTestFrames.frame(length: 60 + $0, seed: UInt8($0)) }
@@ -156,7 +159,7 @@ struct SwitchBackendTests {
         peer.accept()
         var small: Int32 = 4096
         setsockopt(backend.fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        let reader = NetReader(nic: "nets[0]", backend: backend) { _ in }
+        let reader = NetReader(nic: "nets[0]", backend: backend) { _ in .max }
         try reader.start()
         defer { reader.stop() }
         var sent: [[UInt8]] = []

@@ -126,7 +126,7 @@ struct TapBackendTests {
     func deleted() throws {
         let tap = try TestTap(tag: "d")
         let backend = try TapBackend(name: tap.name, nic: "nets[0]")
-        let reader = NetReader(nic: "nets[0]", backend: backend) { _ in }
+        let reader = NetReader(nic: "nets[0]", backend: backend) { _ in .max }
         try reader.start()
         defer { reader.stop() }
         tap.remove()
