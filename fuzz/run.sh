@@ -54,6 +54,10 @@ before=$(findings)
 echo "== fuzzing for ${seconds}s (log: fuzz/$log)"
 status=0
 # Swift's runtime keeps metadata caches alive until exit; LeakSanitizer would report them as leaks.
+# Swift's own crash backtracer is off: on a trap it trips ASan (dynamic-stack-buffer-overflow in CrashHandlerLinux.cpp),
+# so the report names that instead of the trap, and the orphaned swift-backtrace keeps tee's pipe open, hanging this
+# script for minutes. Without it libFuzzer's deadly-signal handler reports the trap and its stack.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 ASAN_OPTIONS=${ASAN_OPTIONS:-$asan_options} \
 "$binary" "$run_corpus" "$seeds" \
     "${target_flags[@]}" \
