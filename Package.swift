@@ -52,11 +52,13 @@ let package = Package(
         .executableTarget(name: "vmctl-switch", dependencies: ["NetSwitch"], swiftSettings: vmmStack),
         .executableTarget(name: "PlanBench", dependencies: ["Planner", "VMCtlModel"], path: "bench/PlanBench"),
         .testTarget(name: "VMCtlModelTests", dependencies: ["VMCtlModel"]),
-        .testTarget(name: "KVMTests", dependencies: ["KVM", "VMMDevices"], exclude: ["Payloads"]),
+        // Finding and running binutils for the payload tests (KVMTests, VMMTests).
+        .target(name: "HostTools", path: "Tests/HostTools"),
+        .testTarget(name: "KVMTests", dependencies: ["KVM", "VMMDevices", "HostTools"], exclude: ["Payloads"]),
         .testTarget(name: "NetSwitchTests", dependencies: ["NetSwitch"]),
         .testTarget(name: "VMMDevicesTests", dependencies: ["VMMDevices"], exclude: ["Golden"]),
         .testTarget(name: "VMMControlTests", dependencies: ["VMMControl", "vmctl-vmm"]),
-        .testTarget(name: "VMMTests", dependencies: ["VMM", "KVM", "VMMDevices", "VMMControl", "vmctl-vmm"], exclude: ["Payloads"]),
+        .testTarget(name: "VMMTests", dependencies: ["VMM", "KVM", "VMMDevices", "VMMControl", "vmctl-vmm", "HostTools"], exclude: ["Payloads"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "VMCtlModel", "Manifest", "VMCtlCLI"], exclude: ["Cases"]),
         .testTarget(
             name: "ManifestTests",

@@ -1,4 +1,5 @@
 import Foundation
+import HostTools
 import KVM
 import Testing
 import VMMControl
@@ -7,9 +8,7 @@ import VMMControl
 enum VMMTestSupport {
     static let payloadFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Payloads").path
 
-    static func tool(_ name: String) -> String? {
-        ["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static func tool(_ name: String) -> String? { HostTools.find(name) }
 
     /// Why the /dev/kvm tests cannot run here, or nil when they can. Stated in the skip, never a silent pass.
     static let unavailableReason: String? = {
@@ -60,18 +59,8 @@ enum VMMTestSupport {
         }
     }
 
-    private static func run(_ program: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(program) \(arguments.joined(separator: " ")): \(String(decoding: message, as: UTF8.self))")
-        }
+    private static func run(_ program: String, _ arguments: [String]) throws(Failure) {
+        do throws(HostTools.Failure) { try HostTools.run(program, arguments) } catch { throw Failure(description: error.description) }
     }
 
     static var binary: URL {
