@@ -71,6 +71,25 @@ final class TestSwitchSocket {
     }
 
     static func frame(_ frame: [UInt8]) -> [UInt8] { StreamFraming.encode(frame) }
+
+    /// Sends large frames through `backend` (its send buffer made small) until one is cut short and its tail left
+    /// pending; returns the frames that went out whole, the cut one included.
+    static func sendUntilCutShort(_ backend: SwitchBackend) -> [[UInt8]] {
+        var small: Int32 = 4096
+        setsockopt(backend.fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var sent: [[UInt8]] = []
+        for index in 0..<2000 where !backend.hasPendingOutput {
+            let frame = NetTestFrames.frame(length: 5000 + index * 37 % 4000, seed: UInt8(truncatingIfNeeded: index))
+            if backend.send(frame) == .sent { sent.append(frame) }
+        }
+        return sent
+    }
+
+    /// Reads exactly the framed bytes of `frames` and returns the frames they hold.
+    func readFrames(totalling frames: [[UInt8]]) throws -> [[UInt8]] {
+        var framing = StreamFraming()
+        return try framing.feed(read(frames.reduce(0) { $0 + 4 + $1.count }, timeout: .seconds(10))[...])
+    }
 }
 
 enum NetTestFrames {

@@ -157,21 +157,12 @@ struct SwitchBackendTests {
         let peer = try TestSwitchSocket()
         let backend = try SwitchBackend(path: peer.path, nic: "nets[0]")
         peer.accept()
-        var small: Int32 = 4096
-        setsockopt(backend.fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         let reader = NetReader(nic: "nets[0]", backend: backend) { _ in .max }
         try reader.start()
         defer { reader.stop() }
-        var sent: [[UInt8]] = []
-        for index in 0..<2000 where !backend.hasPendingOutput {
-            let frame = NetTestFrames.frame(length: 5000 + index * 37 % 4000, seed: UInt8(truncatingIfNeeded: index))
-            if backend.send(frame) == .sent { sent.append(frame) }
-        }
+        let sent = TestSwitchSocket.sendUntilCutShort(backend)
         #expect(backend.hasPendingOutput, "no send was cut short")
-        let total = sent.reduce(0) { $0 + 4 + $1.count }
-        var framing = StreamFraming()
-        let received = try framing.feed(peer.read(total, timeout: .seconds(10))[...])
-        #expect(received == sent)
+        #expect(try peer.readFrames(totalling: sent) == sent)
         #expect(!backend.hasPendingOutput)
     }
 }
