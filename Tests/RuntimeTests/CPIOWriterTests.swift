@@ -60,7 +60,7 @@ struct CPIOWriterTests {
     }
 
     // Skipped where the cpio tool is missing: the round trip is the check that another reader agrees with us.
-    @Test("cpio -it lists every entry and cpio -itv shows modes, links and device numbers", .enabled(if: cpio != nil))
+    @Test("cpio -it lists every entry and cpio -itv shows modes, links and device numbers", .enabled(if: cpio != nil, "the cpio tool is not installed (apt-get install cpio): it is the second reader that must agree with ours"))
     func listWithSystemCpio() throws {
         let folder = try GuestTestSupport.temporaryFolder("cpio-list")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -79,7 +79,7 @@ struct CPIOWriterTests {
         #expect(lines.contains { $0.hasPrefix("crw-rw-rw-") && $0.contains("1,") && $0.hasSuffix("dev/null") })
     }
 
-    @Test("cpio -idv extracts the files with their contents, modes and links", .enabled(if: cpio != nil))
+    @Test("cpio -idv extracts the files with their contents, modes and links", .enabled(if: cpio != nil, "the cpio tool is not installed (apt-get install cpio): it is the second reader that must agree with ours"))
     func extractWithSystemCpio() throws {
         let folder = try GuestTestSupport.temporaryFolder("cpio-extract")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -9,7 +9,7 @@ struct GuestBuilderTests {
     static let cpio = GuestTestSupport.tool("cpio")
 
     // Uses fake kernels and modules but the host's real busybox-static (skipped without it): building runs it.
-    @Test("a second build with the same inputs reuses the cache entry; a changed module makes a new one", .enabled(if: canBuild))
+    @Test("a second build with the same inputs reuses the cache entry; a changed module makes a new one", .enabled(if: canBuild, "needs busybox-static (scripts/setup installs it)"))
     func cache() throws {
         let (root, host) = try GuestTestSupport.fakeHost(kernels: ["6.1.0-1-cloud-amd64"])
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -41,7 +41,7 @@ struct GuestBuilderTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache).sorted() == [first.guest.hash, third.guest.hash].sorted())
     }
 
-    @Test("a damaged cache entry is rebuilt, not trusted", .enabled(if: canBuild))
+    @Test("a damaged cache entry is rebuilt, not trusted", .enabled(if: canBuild, "needs busybox-static (scripts/setup installs it)"))
     func damaged() throws {
         let (root, host) = try GuestTestSupport.fakeHost(kernels: ["6.1.0-1-cloud-amd64"])
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -56,7 +56,7 @@ struct GuestBuilderTests {
     }
 
     @Test("the initramfs holds init, busybox and its links, the modules in load order and the device nodes",
-          .enabled(if: canBuild && cpio != nil))
+          .enabled(if: canBuild && cpio != nil, "needs busybox-static and the cpio tool (scripts/setup installs both)"))
     func contents() throws {
         let (root, host) = try GuestTestSupport.fakeHost(kernels: ["6.1.0-1-cloud-amd64"])
         defer { try? FileManager.default.removeItem(atPath: root) }
