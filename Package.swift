@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // SHA-256 for the image store and the guest cache (BoringSSL's assembly: several GB/s with SHA-NI).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "VMCtlModel"),
@@ -41,7 +43,13 @@ let package = Package(
         .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"], swiftSettings: vmmStack,
                           linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // Runtime speaks to vmctl-vmm through VMMControl only; it never links the VMM (VMM, KVM, CKVM, VMMDevices).
-        .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner", "VMMControl"]),
+        // Cloud images: the content-addressed store, format checks and qcow2 overlays (qemu-img as a process).
+        .target(name: "Images", dependencies: ["VMCtlModel", .product(name: "Crypto", package: "swift-crypto")]),
+        // NoCloud seeds (meta-data, user-data, network-config), SSH keys and known_hosts for image VMs.
+        .target(name: "Provisioning", dependencies: ["VMCtlModel", .product(name: "Crypto", package: "swift-crypto"),
+                                                     .product(name: "Yams", package: "Yams")]),
+        .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner", "VMMControl", "Images", "Provisioning",
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "VMCtlCLI",
             dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -66,6 +74,8 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "Runtime", "vmctl", "vmctl-switch", "vmctl-vmm"], exclude: ["Golden"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "VMCtlModel"]),
+        .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "VMCtlModel"], exclude: ["Golden"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel", "VMMControl", "vmctl-vmm"]),
     ]
 )

@@ -4,6 +4,7 @@
 extension VMSpec {
     enum CodingKeys: String, CodingKey {
         case name, replicas, cpus, memory, backend, kernel, networks, disks, dependsOn, runStrategy, readiness, labels
+        case image, firmware, cloudInit, ports
     }
 
     public init(from decoder: Decoder) throws {
@@ -20,7 +21,11 @@ extension VMSpec {
             dependsOn: try c.decodeIfPresent([String].self, forKey: .dependsOn) ?? [],
             runStrategy: try c.decodeIfPresent(RunStrategy.self, forKey: .runStrategy) ?? .always,
             readiness: try c.decodeIfPresent(ReadinessSpec.self, forKey: .readiness) ?? ReadinessSpec(),
-            labels: try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:])
+            labels: try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:],
+            image: try c.decodeIfPresent(ImageSpec.self, forKey: .image),
+            firmware: try c.decodeIfPresent(Firmware.self, forKey: .firmware),
+            cloudInit: try c.decodeIfPresent(CloudInitSpec.self, forKey: .cloudInit),
+            ports: try c.decodeIfPresent([PortForward].self, forKey: .ports) ?? [])
     }
 }
 

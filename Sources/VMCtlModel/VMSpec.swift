@@ -94,8 +94,14 @@ public struct VMSpec: Hashable, Sendable, Codable {
     public var cpus: Int
     public var memory: ByteSize
     public var backend: BackendChoice
-    /// nil: vmctl's built-in default guest.
+    /// nil: vmctl's built-in default guest (or, with `image`, the image's own bootloader).
     public var kernel: KernelSpec?
+    /// A cloud image; the VM's root disk is a copy-on-write overlay of it.
+    public var image: ImageSpec?
+    /// How an image VM boots; nil: UEFI.
+    public var firmware: Firmware?
+    public var cloudInit: CloudInitSpec?
+    public var ports: [PortForward]
     public var networks: [NICSpec]
     public var disks: [DiskSpec]
     public var dependsOn: [String]
@@ -106,7 +112,8 @@ public struct VMSpec: Hashable, Sendable, Codable {
     public init(name: String, replicas: Int? = nil, cpus: Int = 1, memory: ByteSize = defaultMemory,
                 backend: BackendChoice = .auto, kernel: KernelSpec? = nil, networks: [NICSpec] = [],
                 disks: [DiskSpec] = [], dependsOn: [String] = [], runStrategy: RunStrategy = .always,
-                readiness: ReadinessSpec = ReadinessSpec(), labels: [String: String] = [:]) {
+                readiness: ReadinessSpec = ReadinessSpec(), labels: [String: String] = [:],
+                image: ImageSpec? = nil, firmware: Firmware? = nil, cloudInit: CloudInitSpec? = nil, ports: [PortForward] = []) {
         self.name = name
         self.replicas = replicas
         self.cpus = cpus
@@ -119,7 +126,14 @@ public struct VMSpec: Hashable, Sendable, Codable {
         self.runStrategy = runStrategy
         self.readiness = readiness
         self.labels = labels
+        self.image = image
+        self.firmware = firmware
+        self.cloudInit = cloudInit
+        self.ports = ports
     }
+
+    /// The firmware an image VM boots with.
+    public var effectiveFirmware: Firmware { firmware ?? .uefi }
 
     public static func instanceNames(of name: String, replicas: Int?) -> [String] {
         guard let replicas else { return [name] }

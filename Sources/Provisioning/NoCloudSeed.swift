@@ -1,0 +1,4 @@
+import VMCtlModel
+
+/// The NoCloud seed of one VM (being written).
+public enum NoCloudSeed {}
