@@ -520,6 +520,166 @@ public enum ManifestSchema {
         }
       }
     },
+    "image": {
+      "type": "object",
+      "description": "A cloud image (qcow2 or raw) the VM boots with its own bootloader; its root disk is a copy-on-write overlay of the image, which vmctl imports into a content-addressed store. Base images that name a backing file or an external data file are refused.",
+      "additionalProperties": false,
+      "properties": {
+        "path": {
+          "$ref": "#/$defs/path",
+          "description": "Required. Path of the image file, relative to the manifest's folder."
+        },
+        "sha256": {
+          "description": "The image's SHA-256 (64 hex digits), checked on import.",
+          "type": "string",
+          "pattern": "^(?:[0-9a-fA-F]{64})$|\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\\}"
+        },
+        "size": {
+          "$ref": "#/$defs/size",
+          "description": "The root disk's size (whole MiB, at least the image's own virtual size). Default: the image's size. Growing it is applied (at the next start); shrinking is refused."
+        }
+      },
+      "required": [
+        "path"
+      ]
+    },
+    "cloudInitUser": {
+      "type": "object",
+      "description": "A user cloud-init creates, beside vmctl's own user 'vmctl'.",
+      "additionalProperties": false,
+      "properties": {
+        "name": {
+          "type": "string",
+          "description": "Required. Unix user name: lowercase letters, digits, '_' and '-', starting with a letter or '_', at most 32 characters; not 'vmctl' or 'root'.",
+          "pattern": "^(?:[a-z_][a-z0-9_-]{0,31})$|\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\\}"
+        },
+        "sudo": {
+          "type": "boolean",
+          "description": "Passwordless sudo for every command. Default false."
+        },
+        "sshAuthorizedKeys": {
+          "type": "array",
+          "description": "OpenSSH public keys (one line each) allowed to log in as this user.",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        },
+        "shell": {
+          "type": "string",
+          "minLength": 1,
+          "description": "Login shell. Default: the image's default."
+        },
+        "groups": {
+          "type": "array",
+          "description": "Supplementary groups.",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      },
+      "required": [
+        "name"
+      ]
+    },
+    "cloudInitFile": {
+      "type": "object",
+      "description": "A file cloud-init writes at first boot.",
+      "additionalProperties": false,
+      "properties": {
+        "path": {
+          "type": "string",
+          "description": "Required. Absolute path in the guest.",
+          "pattern": "^(?:/.*)$|\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\\}"
+        },
+        "content": {
+          "type": "string",
+          "description": "Required. The file's text."
+        },
+        "permissions": {
+          "type": "string",
+          "description": "Four octal digits, quoted, e.g. \"0644\".",
+          "pattern": "^(?:[0-7]{4})$|\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\\}"
+        },
+        "owner": {
+          "type": "string",
+          "minLength": 1,
+          "description": "user:group. Default root:root."
+        }
+      },
+      "required": [
+        "path",
+        "content"
+      ]
+    },
+    "cloudInit": {
+      "type": "object",
+      "description": "cloud-init provisioning of an image VM, written to a NoCloud seed (docs/provisioning.md). A change re-provisions the VM at its next start.",
+      "additionalProperties": false,
+      "properties": {
+        "users": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/cloudInitUser"
+          },
+          "description": "Users to create: list of {name, sudo, sshAuthorizedKeys, shell, groups}."
+        },
+        "writeFiles": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/cloudInitFile"
+          },
+          "description": "Files to write: list of {path, content, permissions, owner}."
+        },
+        "runcmd": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          },
+          "description": "Shell commands run once, at the end of the first boot of each provisioning."
+        },
+        "userData": {
+          "$ref": "#/$defs/path",
+          "description": "A raw #cloud-config file merged with the fields above (rules in docs/provisioning.md)."
+        }
+      }
+    },
+    "port": {
+      "type": "object",
+      "description": "A host port forwarded to a guest port of an image VM (rootless, through the VM's management NIC).",
+      "additionalProperties": false,
+      "properties": {
+        "host": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 65535,
+          "description": "Required. Host port; used once across the host's stacks and free on the host."
+        },
+        "guest": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 65535,
+          "description": "Required. Guest port."
+        },
+        "protocol": {
+          "enum": [
+            "tcp",
+            "udp"
+          ],
+          "description": "tcp (default) or udp."
+        },
+        "address": {
+          "$ref": "#/$defs/ipv4",
+          "description": "Host address to listen on. Default 127.0.0.1."
+        }
+      },
+      "required": [
+        "host",
+        "guest"
+      ]
+    },
     "vmSpec": {
       "type": "object",
       "description": "A virtual machine (or a set of replicas).",
@@ -551,7 +711,29 @@ public enum ManifestSchema {
         },
         "kernel": {
           "$ref": "#/$defs/kernel",
-          "description": "Kernel to boot: {image, initrd, cmdline}. Absent: the built-in default guest."
+          "description": "Kernel to boot: {image, initrd, cmdline}. Absent: the built-in default guest, or with image, the image's own bootloader. With image, the kernel boots directly with its root on the image."
+        },
+        "image": {
+          "$ref": "#/$defs/image",
+          "description": "A cloud image to boot: {path, sha256, size}."
+        },
+        "firmware": {
+          "enum": [
+            "uefi",
+            "bios"
+          ],
+          "description": "Firmware of an image VM: uefi (OVMF, default) or bios (SeaBIOS). Only with image."
+        },
+        "cloudInit": {
+          "$ref": "#/$defs/cloudInit",
+          "description": "cloud-init provisioning: {users, writeFiles, runcmd, userData}. Only with image."
+        },
+        "ports": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/port"
+          },
+          "description": "Host ports forwarded to the VM: list of {host, guest, protocol, address}. Only with image; not with replicas > 1."
         },
         "networks": {
           "description": "Network interfaces: list of {network, ip, mac}.",
@@ -647,6 +829,55 @@ public enum ManifestSchema {
                     ]
                   }
                 }
+              }
+            }
+          }
+        },
+        {
+          "description": "cloudInit, firmware and ports need image.",
+          "if": {
+            "not": {
+              "required": [
+                "image"
+              ]
+            }
+          },
+          "then": {
+            "not": {
+              "anyOf": [
+                {
+                  "required": [
+                    "cloudInit"
+                  ]
+                },
+                {
+                  "required": [
+                    "firmware"
+                  ]
+                },
+                {
+                  "required": [
+                    "ports"
+                  ]
+                }
+              ]
+            }
+          }
+        },
+        {
+          "description": "An image VM does not run on the kvm backend.",
+          "if": {
+            "required": [
+              "image"
+            ]
+          },
+          "then": {
+            "properties": {
+              "backend": {
+                "enum": [
+                  "auto",
+                  "qemu"
+                ]
               }
             }
           }

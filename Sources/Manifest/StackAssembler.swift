@@ -21,6 +21,8 @@ struct StackAssembler {
         checkAddresses(vms: vms, networks: networks)
         checkDisks(vms: vms)
         checkCPUs(vms: vms)
+        checkGuests(vms: vms)
+        checkPorts(vms: vms)
         if let budget, let stackDocument { checkCapacity(vms: vms, budget: budget, host: stackDocument.host, at: stackDocument.host?.place ?? stackDocument.root) }
 
         guard !sink.diagnostics.hasErrors, !parts.incomplete, let name = stackDocument?.name?.value, let budget else { return nil }

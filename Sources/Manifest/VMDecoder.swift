@@ -2,7 +2,7 @@ import VMCtlModel
 
 extension ValueDecoder {
     static let vmFields = ["replicas", "cpus", "memory", "backend", "kernel", "networks", "disks", "dependsOn",
-                           "runStrategy", "readiness", "labels"]
+                           "runStrategy", "readiness", "labels", "image", "firmware", "cloudInit", "ports"]
     static let kernelFields = ["image", "initrd", "cmdline"]
     static let nicFields = ["network", "ip", "mac"]
     static let diskFields = ["volume", "readOnly", "mountPoint"]
@@ -41,6 +41,24 @@ extension ValueDecoder {
         }
         if let (node, path) = reader.value("kernel") {
             spec.kernel = kernel(node, path, owner: reader.keyPlace("kernel")?.location)
+        }
+        if let (node, path) = reader.value("image"), let image = image(node, path, owner: reader.keyPlace("image")?.location) {
+            fields["image"] = image.place
+            spec.image = image.value
+        }
+        if let (node, path) = reader.value("firmware") {
+            spec.firmware = note("firmware", choice(node, path, Firmware.self))
+        }
+        if let (node, path) = reader.value("cloudInit") {
+            fields["cloudInit"] = place(node, path)
+            spec.cloudInit = cloudInit(node, path, owner: reader.keyPlace("cloudInit")?.location)
+        }
+        if let (node, path) = reader.value("ports"), let items = list(node, path) {
+            for item in items {
+                guard let port = port(item.node, item.path) else { continue }
+                fields["ports[\(spec.ports.count)]"] = port.place
+                spec.ports.append(port.value)
+            }
         }
         if let (node, path) = reader.value("readiness"), let readiness = readiness(node, path) {
             spec.readiness = readiness

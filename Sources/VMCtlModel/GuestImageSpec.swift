@@ -108,6 +108,12 @@ public struct PortForward: Hashable, Sendable, Codable {
                   address: try c.decodeIfPresent(IPv4Address.self, forKey: .address) ?? Self.defaultAddress)
     }
 
+    /// Whether both would listen on the same host socket (0.0.0.0 takes the port on every address).
+    public func sharesHostPort(with other: PortForward) -> Bool {
+        host == other.host && self.protocol == other.protocol
+            && (address == other.address || address.value == 0 || other.address.value == 0)
+    }
+
     /// "tcp 127.0.0.1:8080 → 80"
     public var summary: String { "\(self.protocol.rawValue) \(address):\(host) → \(guest)" }
 }
