@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Builds the default guest's initramfs from what the host has, and caches it by content under
@@ -46,11 +47,12 @@ public enum GuestBuilder {
             let applets = try listApplets(host.busybox)
             let modules = try plan.order.map { (path: $0, contents: try read(kernel.moduleFolder + "/" + $0)) }
             let initrd = InitramfsImage(busybox: busybox, applets: applets, kernelVersion: kernel.version, modules: modules).archive()
-            var hasher = SHA256()
-            hasher.update(formatVersion + "\n" + kernel.version + "\n")
-            hasher.update(try read(kernel.path))
-            hasher.update(initrd)
-            return Recipe(kernel: kernel, busyboxPath: host.busybox, plan: plan, initrd: initrd, hash: hasher.finalizeHex())
+            var hasher = Crypto.SHA256()
+            hasher.update(data: Data((formatVersion + "\n" + kernel.version + "\n").utf8))
+            hasher.update(data: try read(kernel.path))
+            hasher.update(data: initrd)
+            let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            return Recipe(kernel: kernel, busyboxPath: host.busybox, plan: plan, initrd: initrd, hash: hash)
         }
     }
 
