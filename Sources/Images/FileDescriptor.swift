@@ -90,12 +90,14 @@ enum FileSystem {
         try handle.sync()
     }
 
-    /// Creates the folder and its missing parents with `mode` (existing ones are left as they are).
+    /// Creates the folder with `mode`, and its missing parents with 0700 like the state folder (existing ones are
+    /// left as they are).
     static func makeFolder(_ path: String, mode: mode_t = 0o755) throws {
         var current = ""
-        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        for (position, component) in components.enumerated() {
             current += "/" + component
-            if mkdir(current, mode) != 0, errno != EEXIST {
+            if mkdir(current, position == components.count - 1 ? mode : 0o700) != 0, errno != EEXIST {
                 throw ImageError.io(operation: "create the folder", path: current, code: errno)
             }
         }

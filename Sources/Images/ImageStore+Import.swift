@@ -18,6 +18,7 @@ extension ImageStore {
         let expected = try expectedSHA256.map(DigestPrefix.normalizeFull)
         let sourcePath = Self.absolute(path)
         let source = try SourceFile.open(sourcePath)
+        try FileSystem.makeFolder(root)
         try FileSystem.makeFolder(layout.images)
         if let digest = ImportIndex.load(layout.index).digest(for: source.identity), expected == nil || expected == digest,
            let stored = image(digest: digest) {
