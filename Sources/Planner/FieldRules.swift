@@ -20,6 +20,13 @@ public enum FieldRules {
         Rule(field: "disks.readOnly", impact: .restart, why: "attachments are made when the VMM starts"),
         Rule(field: "disks.mountPoint", impact: .restart, why: "the guest mounts volumes at boot"),
         Rule(field: "disks", impact: .recreate, why: "adding, removing or reordering disks changes the VM's device layout"),
+        Rule(field: "image", impact: .dataLoss, why: "the root disk is made anew from the new image: what the VM wrote to it is lost (volumes are kept)"),
+        Rule(field: "image.sha256 (same image)", impact: .live, why: "pinning the digest of the image the VM already uses changes nothing"),
+        Rule(field: "image.size (grow)", impact: .restart, why: "the root disk grows while the VM is stopped; cloud-init grows the filesystem at boot"),
+        Rule(field: "image.size (shrink)", impact: .dataLoss, why: "refused: shrinking would cut off the root filesystem"),
+        Rule(field: "firmware", impact: .restart, why: "the firmware is loaded when the VMM starts"),
+        Rule(field: "cloudInit", impact: .restart, why: "the VM is provisioned again at its next boot: a new seed means a new instance-id, and cloud-init runs users, files and runcmd again"),
+        Rule(field: "ports", impact: .restart, why: "forwards are set up when the VMM starts"),
         Rule(field: "backend", impact: .recreate, why: "a VM cannot move between VMMs; it is created anew"),
         Rule(field: "backend (same VMM)", impact: .live, why: "naming the VMM the VM already runs on (auto → kvm) moves nothing"),
     ]

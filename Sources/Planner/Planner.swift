@@ -153,13 +153,27 @@ struct PlanBuilder {
         guard let current else {
             let power = willRun ? "started" : "created stopped (runStrategy \(spec.runStrategy.rawValue))"
             return Change(address: address, action: .create, impact: .none,
-                          reasons: ["new VM: \(spec.cpus) vCPU\(spec.cpus == 1 ? "" : "s"), \(spec.memory), \(spec.kernel == nil ? "default guest" : "own kernel"); \(power)"])
+                          reasons: ["new VM: \(spec.cpus) vCPU\(spec.cpus == 1 ? "" : "s"), \(spec.memory), \(Self.guestSummary(spec)); \(power)"])
         }
         var diffs = VMDiff.diffs(from: current.spec, to: spec, runningOn: current.backend)
         let isUp = current.state.holdsResources
         let state = PowerIntent.describe(current)
         let strategy = "runStrategy \(spec.runStrategy.rawValue)"
+        if let shrink = diffs.first(where: { $0.field == "image.size" && $0.impact == .dataLoss }) {
+            let refusal = Refusal(address: address, message: "the root disk of \(instance.name) would shrink from \(shrink.before ?? "?") to \(shrink.after ?? "?")",
+                                  hint: "root disks only grow; keep image.size at \(shrink.before ?? "its size") or more")
+            refusals.append(refusal)
+            return Change(address: address, action: .noop, impact: .none, reasons: ["refused: \(refusal.message)"], diffs: diffs)
+        }
         var reasons = diffs.compactMap { reason(for: $0) }
+        if diffs.contains(where: { $0.field == "cloudInit" }) {
+            reasons.append("cloud-init provisions it again at that boot (new instance-id: users, files and runcmd run again)")
+        }
+        if diffs.contains(where: { $0.impact == .dataLoss }) {
+            reasons.append("its root disk is deleted and made anew from the new image (volumes are kept)")
+            reasons.append(willRun ? "the new VM is started" : "the new VM is left stopped (\(strategy))")
+            return Change(address: address, action: .replace, impact: .dataLoss, reasons: reasons, diffs: diffs)
+        }
         if diffs.contains(where: { $0.impact == .recreate }) {
             reasons.append(willRun ? "the new VM is started" : "the new VM is left stopped (\(strategy))")
             return Change(address: address, action: .replace, impact: .recreate, reasons: reasons, diffs: diffs)
@@ -205,12 +219,23 @@ struct PlanBuilder {
                       reasons: ["\(state): the changes below take effect at its next start"], diffs: atNextStart)
     }
 
+    /// What the VM boots: "default guest", "own kernel", "image debian-12.qcow2 (10GiB root disk, cloud-init)".
+    static func guestSummary(_ spec: VMSpec) -> String {
+        guard let image = spec.image else { return spec.kernel == nil ? "default guest" : "own kernel" }
+        let file = image.path.split(separator: "/").last.map(String.init) ?? image.path
+        var details = [image.size.map { "\($0) root disk" } ?? "root disk of the image's size"]
+        if spec.cloudInit != nil { details.append("cloud-init") }
+        if !spec.ports.isEmpty { details.append("ports " + spec.ports.map { "\($0.host)→\($0.guest)" }.joined(separator: ", ")) }
+        return "image \(file) (\(details.joined(separator: ", ")))"
+    }
+
     /// A sentence for the diffs that cost more than a live update.
     private func reason(for diff: FieldDiff) -> String? {
         let change = "\(diff.field) \(diff.before ?? "none") → \(diff.after ?? "none")"
         switch diff.impact {
         case .restart: return "\(change) requires a restart"
         case .recreate: return "\(change) forces a new VM"
+        case .dataLoss: return "\(change) forces a new VM with a new root disk"
         default: return nil
         }
     }

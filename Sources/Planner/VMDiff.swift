@@ -16,6 +16,13 @@ enum VMDiff {
         add("kernel.image", old.kernel?.image ?? "(default guest)", new.kernel?.image ?? "(default guest)", rule: "kernel")
         add("kernel.initrd", old.kernel?.initrd, new.kernel?.initrd, rule: "kernel")
         add("kernel.cmdline", old.kernel?.cmdline.map(quoted), new.kernel?.cmdline.map(quoted), rule: "kernel")
+        imageDiffs(old, new, into: &diffs)
+        add("firmware", old.image == nil ? nil : old.effectiveFirmware.rawValue, new.image == nil ? nil : new.effectiveFirmware.rawValue)
+        if old.cloudInit != new.cloudInit {
+            diffs.append(FieldDiff(field: "cloudInit", before: old.cloudInit.map(summary), after: new.cloudInit.map(summary),
+                                   impact: FieldRules.impact(ofVMField: "cloudInit")))
+        }
+        add("ports", old.ports.isEmpty ? nil : list(old.ports.map(\.summary)), new.ports.isEmpty ? nil : list(new.ports.map(\.summary)))
         nicDiffs(old.networks, new.networks, into: &diffs)
         diskDiffs(old.disks, new.disks, into: &diffs)
         add("dependsOn", list(old.dependsOn), list(new.dependsOn))
@@ -60,6 +67,34 @@ enum VMDiff {
                                        impact: FieldRules.impact(ofVMField: "disks.mountPoint")))
             }
         }
+    }
+
+    /// A new image (another path or digest) replaces the root disk; a bigger size grows it; a smaller one is
+    /// refused by the planner (`VMDiff.rootDiskShrink`).
+    private static func imageDiffs(_ old: VMSpec, _ new: VMSpec, into diffs: inout [FieldDiff]) {
+        let (a, b) = (old.image, new.image)
+        if a?.path != b?.path || (a?.sha256 != nil && b?.sha256 != nil && a?.sha256 != b?.sha256) {
+            let show: (ImageSpec?) -> String = { $0.map { $0.path + ($0.sha256.map { " (sha256 \($0.prefix(12))…)" } ?? "") } ?? "(none)" }
+            diffs.append(FieldDiff(field: "image", before: show(a), after: show(b), impact: FieldRules.impact(ofVMField: "image")))
+            return
+        }
+        guard let a, let b else { return }
+        if a.sha256 != b.sha256 {
+            diffs.append(FieldDiff(field: "image.sha256", before: a.sha256, after: b.sha256, impact: FieldRules.impact(ofVMField: "image.sha256 (same image)")))
+        }
+        if a.size != b.size {
+            let grows = (b.size?.bytes ?? 0) >= (a.size?.bytes ?? 0)
+            diffs.append(FieldDiff(field: "image.size", before: a.size?.description ?? "(image's size)", after: b.size?.description ?? "(image's size)",
+                                   impact: FieldRules.impact(ofVMField: grows ? "image.size (grow)" : "image.size (shrink)")))
+        }
+    }
+
+    /// "2 users, 1 file, 3 commands, userData ./x.yaml"
+    static func summary(_ spec: CloudInitSpec) -> String {
+        func count(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
+        var parts = [count(spec.users.count, "user"), count(spec.writeFiles.count, "file"), count(spec.runcmd.count, "command")]
+        if let userData = spec.userData { parts.append("userData \(userData)") }
+        return parts.joined(separator: ", ")
     }
 
     /// Free text may hold spaces and arrows; quotes show where a value starts and ends.
