@@ -5,7 +5,22 @@ public struct ManifestResult: Sendable {
     public var stack: Stack?
     public var diagnostics: [Diagnostic]
 
+    /// Where each VM's fields are written: VM (definition) name → field path relative to the VM (`ports[0]`,
+    /// `image`) → location and full path. For checks the caller makes against the host (free ports).
+    public var vmFields: [String: [String: FieldLocation]] = [:]
+
     public var isValid: Bool { stack != nil && !diagnostics.hasErrors }
+
+    /// A diagnostic at a VM's field, or at the VM's name when the field is not written.
+    public func diagnostic(vm: String, field: String, _ message: String, hint: String? = nil) -> Diagnostic? {
+        guard let place = vmFields[vm]?[field] ?? vmFields[vm]?[""] else { return nil }
+        return Diagnostic(.error, at: place.location, path: place.path, message, hint: hint)
+    }
+}
+
+public struct FieldLocation: Hashable, Sendable {
+    public var location: SourceLocation
+    public var path: String
 }
 
 /// YAML text → validated `Stack`. Pure: the caller supplies the bytes, the environment and the host's size.
@@ -36,7 +51,14 @@ public enum ManifestLoader {
         // A file that could not be read at all would make "no Stack document" a misleading follow-up.
         let stack = parts.incomplete && parts.stacks.isEmpty ? nil : assembler.assemble(parts)
         let diagnostics = sink.diagnostics.sorted()
-        return ManifestResult(stack: diagnostics.hasErrors ? nil : stack, diagnostics: diagnostics)
+        var result = ManifestResult(stack: diagnostics.hasErrors ? nil : stack, diagnostics: diagnostics)
+        for declared in parts.vms {
+            guard let vm = declared.spec else { continue }
+            var fields = vm.fields.mapValues { FieldLocation(location: $0.location, path: $0.path) }
+            fields[""] = FieldLocation(location: vm.place.location, path: vm.place.path)
+            result.vmFields[declared.name.value] = fields
+        }
+        return result
     }
 
     /// Size limit, UTF-8 check (with the position of the first bad byte), BOM removal.

@@ -11,6 +11,8 @@ public struct StackPaths: Sendable {
     public var vms: String { root + "/vms" }
     public var volumes: String { root + "/volumes" }
     public var networks: String { root + "/networks" }
+    /// The stack's SSH key pair for vmctl's user in image VMs (`id_ed25519`, 0600).
+    public var ssh: String { root + "/ssh" }
     public func vm(_ name: String) -> VMPaths { VMPaths(directory: "\(vms)/\(name)") }
     public func volumeImage(_ name: String) -> String { "\(volumes)/\(name).img" }
     public func volumeRecord(_ name: String) -> String { "\(volumes)/\(name).json" }
@@ -37,4 +39,15 @@ public struct VMPaths: Sendable {
     public var launchSpec: String { directory + "/launch.json" }
     /// Present once the guest reached its readiness marker in this boot.
     public var ready: String { directory + "/ready" }
+    /// Why the current boot is not ready although the guest runs (a cloud-init error), for `status --wide`.
+    public var notReady: String { directory + "/not-ready" }
+    /// Image VMs: the root disk, a qcow2 overlay on the stored base image.
+    public var rootDisk: String { directory + "/root.qcow2" }
+    /// Image VMs: the NoCloud seed (ISO 9660, label cidata), attached read-only.
+    public var seed: String { directory + "/seed.iso" }
+    /// Image VMs with UEFI: the VM's own copy of OVMF's variable store (boot entries survive restarts).
+    public var firmwareVars: String { directory + "/efivars.fd" }
+    /// Image VMs: the SSH host key vmctl generated and the known_hosts file that pins it.
+    public var hostKey: String { directory + "/ssh_host_ed25519_key" }
+    public var knownHosts: String { directory + "/known_hosts" }
 }

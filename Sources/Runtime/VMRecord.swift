@@ -21,6 +21,12 @@ public struct VMRecord: Codable, Sendable, Equatable {
     /// can then tell that a guest became ready while no vmctl watched (the one that started it was killed).
     public var bootLogOffset: UInt64?
     public var readinessMarker: String?
+    /// Image VMs: the digest of the stored base image the root disk is an overlay of (`vmctl image` reads it).
+    public var imageDigest: String?
+    /// Image VMs: the cloud-init instance-id of the seed the VM booted with last (a new one re-provisions it).
+    public var instanceID: String?
+    /// Image VMs: the loopback port forwarded to the guest's SSH, kept across restarts while it is free.
+    public var sshPort: Int?
 
     public init(name: String, stack: String, backend: BackendKind, backendReason: String, spec: VMSpec) {
         self.name = name

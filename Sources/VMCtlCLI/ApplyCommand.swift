@@ -49,7 +49,7 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         let saved = try plan.map(loadSavedPlan)
-        let desired = try saved?.desired ?? StackLoading.requireStack(paths)
+        let desired = try saved?.desired ?? StackLoading.requireStack(paths, host: RuntimeContext(global).stateDirectory)
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: desired.name)
         let lock = try context.lock(runtime, command: "vmctl apply", timeout: locking.lockTimeout)

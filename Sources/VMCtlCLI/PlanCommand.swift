@@ -40,7 +40,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let stack = try StackLoading.requireStack(paths)
+        let stack = try StackLoading.requireStack(paths, host: observed == nil ? RuntimeContext(global).stateDirectory : nil)
         let observed: ObservedState
         do {
             if let snapshot = self.observed {

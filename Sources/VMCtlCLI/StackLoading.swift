@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Manifest
+import Runtime
 import VMCtlModel
 
 /// Reads and validates the manifests a command names; on failure prints the diagnostics and exits 1.
@@ -15,8 +16,18 @@ enum StackLoading {
     }
 
     /// For commands that need a valid stack: diagnostics go to stderr, and an invalid stack ends the command.
-    static func requireStack(_ paths: [String]) throws -> Stack {
-        let (stack, result) = try load(paths)
+    /// With `host`, checks against this host's state are added (forwarded ports already taken).
+    static func requireStack(_ paths: [String], host: StateDirectory? = nil) throws -> Stack {
+        var (stack, result) = try load(paths)
+        if let host, let loaded = stack {
+            let problems = PortConflicts.check(loaded, stateDirectory: host)
+            for problem in problems {
+                if let diagnostic = result.diagnostic(vm: problem.vm, field: "ports[\(problem.index)]", problem.message, hint: problem.hint) {
+                    result.diagnostics.append(diagnostic)
+                }
+            }
+            if !problems.isEmpty { stack = nil }
+        }
         Console.err(DiagnosticsView.human(result.diagnostics))
         guard let stack else { throw ExitCode(1) }
         return stack
