@@ -3,7 +3,8 @@ import Foundation
 
 /// Copies a file and hashes it in one pass, keeping it sparse: the source's holes (SEEK_HOLE) are hashed as zeros
 /// without being read, and all-zero blocks of its data are hashed but not written, so they stay holes in the copy.
-/// The copy gets its full length with ftruncate at the end and is flushed (fsync) before `copy` returns.
+/// The copy gets its full length with ftruncate at the end; flushing it is the caller's (an import that turns
+/// out to be content the store already has discards the copy without ever writing it to disk).
 struct HashingCopier {
     /// Large reads keep the per-call cost small next to hashing (about 1 ms of SHA-256 per 2 MiB with SHA-NI).
     static let bufferSize = 8 << 20
@@ -52,7 +53,6 @@ struct HashingCopier {
         guard ftruncate(destination.fd, off_t(length)) == 0 else {
             throw ImageError.io(operation: "set the length of", path: destination.path, code: errno)
         }
-        try destination.sync()
         return Result(digest: hexDigest(hasher.finalize()), bytesWritten: written)
     }
 

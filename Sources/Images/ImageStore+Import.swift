@@ -45,6 +45,7 @@ extension ImageStore {
         staged.length = UInt64(source.identity.size)
         staged.header = try Self.qcow2Header(of: output, path: source.path)
         staged.allocated = UInt64(try output.status().st_blocks) * 512
+        staged.output = output
         return staged
     }
 

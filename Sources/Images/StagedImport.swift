@@ -13,6 +13,8 @@ final class StagedImport {
     var header: QCOW2Header?
     /// Bytes the copy occupies on disk.
     var allocated: UInt64 = 0
+    /// The copy, open for writing until it is finished.
+    var output: FileDescriptor?
     var published = false
 
     init(in images: String, sourcePath: String) throws {
@@ -51,8 +53,10 @@ final class StagedImport {
         }
     }
 
-    /// Gives the copy its final name (read-only) and writes `image.json` beside it.
+    /// Flushes the copy, gives it its final name (read-only) and writes `image.json` beside it.
     func finish(_ metadata: ImageMetadata) throws {
+        try output?.sync()
+        output = nil
         let base = folder + "/" + StoreLayout.baseName(format)
         try FileSystem.rename(partialPath, to: base)
         guard chmod(base, 0o444) == 0 else { throw ImageError.io(operation: "make read-only", path: base, code: errno) }

@@ -5,7 +5,7 @@ import VMCtlModel
 
 @Suite("ImageStore.import: formats, digests, sparseness, layout")
 struct ImportTests {
-    @Test("a raw image: digest as sha256sum's, format raw, virtual size = length, base 0444 and image.json 0644")
+    @Test("a raw image: digest as sha256sum's, format raw, virtual size = length, base 0444, image.json and folders not group/world-writable")
     func raw() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -22,6 +22,8 @@ struct ImportTests {
         let record = "\(scratch.store.root)/sha256/\(stored.digest)/image.json"
         #expect(Host.mode(record) & 0o022 == 0)
         #expect(Host.mode("\(scratch.store.root)/sha256/\(stored.digest)") & 0o022 == 0)
+        #expect(Host.mode(scratch.store.root) & 0o022 == 0)
+        #expect(Host.mode(scratch.path("state")) == 0o700, "a missing state folder is made 0700, like the runtime makes it")
         let metadata = try FileSystem.readJSON(ImageMetadata.self, from: record)
         #expect(metadata.digest == stored.digest)
         #expect(metadata.format == .raw)
