@@ -7,9 +7,10 @@ enum EtcHostsBlock {
     static let endMarker = "# END vmctl hosts"
     static let path = "/etc/hosts"
 
-    /// The block's lines, hosts sorted by name then address (the runtime's order never changes the seed).
+    /// The block's lines, hosts sorted by name then address and without repeats (the runtime's order never
+    /// changes the seed).
     static func lines(stack: String, hosts: [SeedRequest.Host]) -> [String] {
-        let sorted = hosts.sorted { ($0.name, $0.address) < ($1.name, $1.address) }
+        let sorted = Set(hosts).sorted { ($0.name, $0.address) < ($1.name, $1.address) }
         return ["\(beginMarker) (stack \(stack))"] + sorted.map { "\($0.address) \($0.name)" } + [endMarker]
     }
 

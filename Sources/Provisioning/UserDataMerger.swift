@@ -46,6 +46,8 @@ struct UserDataMerger {
                 throw error(at: keyNode, "\(key) cannot be set in userData: \(reason)")
             }
             var value = try sanitizer.sanitize(rawValue)
+            // `runcmd:` with nothing after it: an empty list to merge, not a replacement.
+            if rules[key] == .concatenated, CloudConfigYAML.tagName(value) == .null { continue }
             if key == "users" { value = try checkedUsers(value) }
             if key == "user" { try checkDefaultUser(value) }
             switch rules[key] {

@@ -63,6 +63,10 @@ import Testing
         #expect(try Self.seed("#cloud-config\n# nothing\n---\n").userData == plain)
     }
 
+    @Test func anEmptyListAddsNothing() throws {
+        #expect(try Self.seed("#cloud-config\nruncmd:\nbootcmd: ~\n").userData == NoCloudSeed(Fixtures.full).userData)
+    }
+
     @Test func listsAreConcatenatedAfterVmctlsEntries() throws {
         let userData = try Self.seed("#cloud-config\nruncmd: [last]\nbootcmd: [early]\nusers: [default, carol]\nwrite_files: [{path: /z, content: z}]\n").userData
         let runcmd = try #require(userData.range(of: "runcmd:\n- systemctl enable --now nginx\n- 'echo ''done: yes'' > /run/provisioned'\n- last\n"))
