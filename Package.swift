@@ -52,7 +52,7 @@ let package = Package(
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "VMCtlCLI",
-            dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", "Images", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", "Images", "Provisioning", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
         // One small switch process per isolated network: like the VMM, no Foundation and no implicit imports.

@@ -63,6 +63,8 @@ extension ValueDecoder {
         if let (node, path) = reader.value("readiness"), let readiness = readiness(node, path) {
             spec.readiness = readiness
         }
+        let timeoutGiven = reader.value("readiness").map { MappingReader($0.node, path: $0.path, what: "", allowed: Self.readinessFields, sink: DiagnosticSink())?.has("timeout") ?? false } ?? false
+        if spec.image != nil, !timeoutGiven { spec.readiness.timeout = ReadinessSpec.defaultImageTimeout }
         if let (node, path) = reader.value("labels") {
             spec.labels = labels(node, path)
         }

@@ -6,14 +6,20 @@ public struct VMLaunch: Sendable {
     public var stack: String
     public var spec: VMSpec
     public var paths: VMPaths
+    /// The kernel to boot directly; empty for an image VM that boots through its firmware and bootloader.
     public var kernel: String
     public var initrd: String?
     public var cmdline: String
     public var disks: [Disk]
     /// In attachment order: the guest names them eth0, eth1, …
     public var nics: [NIC] = []
-    /// Printed by the guest when it is ready; nil: ready once the VMM runs.
+    /// Printed by the guest when it is ready; nil: ready once the VMM runs (image VMs: SSH and cloud-init decide).
     public var readinessMarker: String?
+    /// Image VMs: root disk, seed, firmware and management NIC (set by the runtime before a start).
+    public var image: ImageBoot? = nil
+    /// Image VMs: the stack NICs as the guest configures them, and its /etc/hosts entries (for the seed).
+    var guestNICs: [GuestNIC] = []
+    var hosts: [(name: String, address: IPv4Address)] = []
 
     public struct Disk: Sendable {
         public var path: String

@@ -23,11 +23,16 @@ public struct QEMUBackend: Backend {
                     "-cpu", accelerator == .kvm ? "host" : "max",
                     "-smp", "\(launch.spec.cpus)",
                     "-m", "\(launch.spec.memory.bytes / ByteSize.mib)M",
-                    "-nodefaults", "-no-user-config", "-display", "none",
-                    "-kernel", launch.kernel]
-        if let initrd = launch.initrd { args += ["-initrd", initrd] }
-        args += ["-append", launch.cmdline,
-                 "-chardev", "socket,id=console,path=\(paths.consoleSocket),server=on,wait=off,logfile=\(paths.consoleLog),logappend=on",
+                    "-nodefaults", "-no-user-config", "-display", "none"]
+        if let image = launch.image {
+            args += firmwareArguments(image)
+        }
+        if !launch.kernel.isEmpty {
+            args += ["-kernel", launch.kernel]
+            if let initrd = launch.initrd { args += ["-initrd", initrd] }
+            args += ["-append", launch.cmdline]
+        }
+        args += ["-chardev", "socket,id=console,path=\(paths.consoleSocket),server=on,wait=off,logfile=\(paths.consoleLog),logappend=on",
                  "-serial", "chardev:console",
                  "-qmp", "unix:\(paths.controlSocket),server=on,wait=off"]
         // A virtio-serial port for the guest agent (vmctl exec); a guest without an agent ignores it.
@@ -44,12 +49,30 @@ public struct QEMUBackend: Backend {
             }
             args += ["-device", "virtio-net-pci,netdev=net\(index),mac=\(nic.mac)"]
         }
+        if let image = launch.image {
+            // The root disk first (vda): a qcow2 overlay whose backing format is in its header, so nothing is probed.
+            args += ["-drive", "id=root,file=\(image.rootDisk),if=virtio,format=qcow2,cache=writeback,discard=unmap"]
+            // QEMU's user network with restrict=on: SSH and the manifest's ports from the host, nothing out.
+            args += ["-netdev", image.management.netdev(id: "mgmt", sshPort: image.sshPort, ports: launch.spec.ports),
+                     "-device", "virtio-net-pci,netdev=mgmt,mac=\(image.management.mac)"]
+        }
         for (index, disk) in launch.disks.enumerated() {
             // Read-only attachments may be shared by many VMs: they take no image lock.
             let options = disk.readOnly ? ",readonly=on,file.locking=off" : ""
             args += ["-drive", "id=disk\(index),file=\(disk.path),if=virtio,format=raw,cache=writeback\(options)"]
         }
+        if let image = launch.image {
+            // The seed last, so volumes keep the letters they have in the manifest's order (vdb, vdc, …).
+            args += ["-drive", "id=seed,file=\(image.seed),if=virtio,format=raw,readonly=on"]
+        }
         return args
+    }
+
+    /// UEFI: OVMF's code read-only and the VM's own variables; BIOS: QEMU's SeaBIOS, the default.
+    func firmwareArguments(_ image: ImageBoot) -> [String] {
+        guard image.firmware == .uefi, let code = image.firmwareCode, let vars = image.firmwareVars else { return [] }
+        return ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(code)",
+                "-drive", "if=pflash,format=raw,unit=1,file=\(vars)"]
     }
 
     public func create(_ launch: VMLaunch) throws {

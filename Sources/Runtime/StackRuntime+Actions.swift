@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Planner
 import VMCtlModel
 
@@ -10,7 +11,10 @@ extension StackRuntime {
         let (kind, reason) = try existing.map { ($0.backend, $0.backendReason) } ?? backendChoice(for: spec)
         var record = VMRecord(name: name, stack: stack, backend: kind, backendReason: reason, spec: spec)
         record.lastStop = existing?.lastStop
-        let launch = try launch(name: name, spec: spec)
+        record.imageDigest = existing?.imageDigest
+        record.instanceID = existing?.instanceID
+        record.sshPort = existing?.sshPort
+        var launch = try launch(name: name, spec: spec)
         let backend = try backend(kind, for: name)
         if let existing, case let status = inspect(existing), status.state.holdsResources {
             // Never a second VMM for one VM: this happens when an interrupted apply is re-run.
@@ -28,11 +32,20 @@ extension StackRuntime {
             try backend.create(launch)
             // A VMM no record knows of (vmctl was killed between spawning it and recording it) must go first.
             VMProcess.endAll(referencing: launch.paths)
+            // Image VMs: base, root disk, firmware and seed; the lease keeps the base from being pruned until saved.
+            let imageLease: ImageUseLease?
+            do { imageLease = try prepareImageBoot(&launch, record: &record) } catch {
+                // A VM that never started leaves nothing behind (a bad image, a wrong digest, a taken port).
+                if existing == nil { try? FileManager.default.removeItem(atPath: launch.paths.directory) }
+                throw error
+            }
             let logStart = fileSize(launch.paths.consoleLog)
             record.bootLogOffset = logStart
             record.readinessMarker = launch.readinessMarker
             record.launchedAt = Date().timeIntervalSince1970
+            unlink(launch.paths.notReady)
             try save(record)   // the spec is on disk before the process exists
+            imageLease?.release()
             let identity = try backend.start(launch)
             record.pid = identity.pid
             record.processStartTime = identity.startTime
@@ -154,6 +167,10 @@ extension StackRuntime {
 
     /// Waits for the marker in console output written since `offset`; fails early if the VMM dies.
     func awaitReadiness(_ launch: VMLaunch, record: VMRecord, from offset: UInt64, cancelled: @Sendable () -> Bool) throws {
+        if launch.spec.image != nil {
+            try awaitImageReadiness(launch, record: record, cancelled: cancelled)
+            return
+        }
         guard let marker = launch.readinessMarker else {
             FileManager.default.createFile(atPath: launch.paths.ready, contents: nil)
             return

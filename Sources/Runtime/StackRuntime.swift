@@ -11,6 +11,8 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
     let virtualization: HostVirtualization
     let guests: (any GuestProvider)?
     let volumes: VolumeStore
+    /// The host's state folder: the image store and other stacks' forwarded ports live there.
+    public let stateDirectory: StateDirectory
 
     public init(stateDirectory: StateDirectory, stack: String, backends: [any Backend] = StackRuntime.defaultBackends(),
                 virtualization: HostVirtualization = .probe(), guests: (any GuestProvider)? = nil) {
@@ -20,6 +22,7 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         self.virtualization = virtualization
         self.guests = guests
         volumes = VolumeStore(paths: paths)
+        self.stateDirectory = stateDirectory
     }
 
     /// QEMU, and kvm where vmctl-vmm sits beside the running executable.
@@ -75,7 +78,8 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         guard let backend = backends[record.backend] else { return VMProcessStatus(state: .stopped) }
         var status = backend.inspect(record, paths: paths.vm(record.name))
         // Read from the console, not from whether a vmctl was there to see the marker.
-        if status.state == .starting, reachedReadiness(record, paths: paths.vm(record.name)) { status.state = .running }
+        // Image VMs are ready once SSH answers and cloud-init is done: the vmctl that waits for that marks them.
+        if status.state == .starting, record.spec.image == nil, reachedReadiness(record, paths: paths.vm(record.name)) { status.state = .running }
         return status
     }
 
@@ -138,6 +142,15 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
             }
         }
         let (nics, guestNICs, hosts) = try networking(name: name, spec: spec)
+        if spec.image != nil {
+            // The image's own bootloader, or `kernel` with its root on the image; SSH and cloud-init say when it is ready.
+            var launch = VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: spec.kernel?.image ?? "",
+                                  initrd: spec.kernel?.initrd, cmdline: spec.kernel?.cmdline ?? "", disks: disks, nics: nics,
+                                  readinessMarker: nil)
+            launch.guestNICs = guestNICs
+            launch.hosts = hosts
+            return launch
+        }
         if let kernel = spec.kernel {
             return VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: kernel.image, initrd: kernel.initrd,
                             cmdline: kernel.cmdline ?? "console=ttyS0", disks: disks, nics: nics,

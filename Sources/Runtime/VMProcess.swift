@@ -147,12 +147,14 @@ enum VMProcess {
             kill(pid, SIGKILL)
             _ = VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5))
         }
-        // The wrapper writes `exit` just after the VMM ends; give it a moment so the folder stays gone.
-        Thread.sleep(forTimeInterval: 0.05)
-        do { try FileManager.default.removeItem(atPath: paths.directory) } catch {
-            if FileManager.default.fileExists(atPath: paths.directory) {
-                throw RuntimeError.vm(name: record.name, operation: "destroy", reason: "cannot remove \(paths.directory): \(error.localizedDescription)")
-            }
+        // The wrapper writes `exit` just after the VMM ends, and may do so while the folder is being removed (a
+        // busy host delays it): try again for a few seconds before calling it a failure.
+        var lastError: Error?
+        for attempt in 0..<40 {
+            Thread.sleep(forTimeInterval: attempt == 0 ? 0.05 : 0.1)
+            do { try FileManager.default.removeItem(atPath: paths.directory); return } catch { lastError = error }
+            if !FileManager.default.fileExists(atPath: paths.directory) { return }
         }
+        throw RuntimeError.vm(name: record.name, operation: "destroy", reason: "cannot remove \(paths.directory): \(lastError?.localizedDescription ?? "unknown error")")
     }
 }

@@ -51,6 +51,8 @@ public struct DiskSpec: Hashable, Sendable, Codable {
 
 public struct ReadinessSpec: Hashable, Sendable, Codable {
     public static let defaultTimeout: Duration = .seconds(120)
+    /// Image VMs boot a whole distribution and run cloud-init: minutes under TCG emulation.
+    public static let defaultImageTimeout: Duration = .seconds(600)
 
     public var consoleMarker: String?
     public var timeout: Duration
