@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Provisioning
 import Runtime
 
 struct ExecCommand: ParsableCommand {
@@ -50,6 +51,11 @@ struct ExecCommand: ParsableCommand {
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: try context.chooseStack(selection.stack))
         guard let record = (try? runtime.records())?[vm] else { throw UsageError(message: "VM '\(vm)': no such VM in stack '\(runtime.stack)'") }
+        if record.spec.image != nil {
+            // Image VMs have no vmctl agent: their commands go through SSH as the user vmctl.
+            try runThroughSSH(runtime)
+            return
+        }
         let agentSocket = runtime.paths.vm(vm).agentSocket
         if record.backend == .kvm, !FileManager.default.fileExists(atPath: agentSocket) {
             // A vmctl-vmm from before agent sockets serves none: only a restart gives the VM one.
@@ -77,6 +83,35 @@ struct ExecCommand: ParsableCommand {
             throw ExitCode(124)
         }
         if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
+    }
+
+    /// Image VMs: `ssh … -- sh -c SCRIPT` with the same quoting, exit status and timeout as the agent.
+    private func runThroughSSH(_ runtime: StackRuntime) throws {
+        let ssh: SSHCommand
+        do { ssh = try runtime.sshCommand(for: vm, forceTTY: tty) } catch {
+            Console.err("vmctl: error: \(error)\n")
+            throw ExitCode(1)
+        }
+        let script = argv.isEmpty ? "" : argv.map(Self.quote).joined(separator: " ")
+        if tty {
+            let cArgs = ssh.arguments(script.isEmpty ? [] : [script]).map { strdup($0) } + [nil]
+            execv("/usr/bin/ssh", cArgs)
+            Console.err("vmctl: error: cannot run /usr/bin/ssh: \(String(cString: strerror(errno)))\n")
+            throw ExitCode(1)
+        }
+        let input = stdin ? FileHandle.standardInput.readDataToEndOfFile() : Data()
+        let result = GuestSSH.run(ssh, [script], input: input, timeout: timeout)
+        FileHandle.standardOutput.write(result.stdout)
+        FileHandle.standardError.write(result.stderr)
+        if result.timedOut {
+            Console.err("vmctl: error: VM '\(vm)': the command ran longer than \(timeout) and was ended\n")
+            throw ExitCode(124)
+        }
+        if result.status == 255 {
+            Console.err("vmctl: error: VM '\(vm)': exec failed: SSH could not reach the guest (exit 255); is it running and ready? vmctl status shows it\n")
+            throw ExitCode(1)
+        }
+        if result.status != 0 { throw ExitCode(result.status) }
     }
 
     /// Single-quotes an argument for the guest's sh, so spaces and metacharacters arrive as typed.

@@ -58,6 +58,11 @@ struct StatusReport: Encodable {
         /// nil without a manifest; true when the running spec differs from it or the manifest lacks the VM.
         var drift: Bool?
         var inManifest: Bool?
+        var image: String? = nil
+        var rootDiskBytes: UInt64? = nil
+        var ssh: String? = nil
+        var ports: [String]? = nil
+        var notReady: String? = nil
     }
 
     var formatVersion = 1
@@ -76,12 +81,21 @@ struct StatusReport: Encodable {
             let status = statuses[name] ?? runtime.inspect(record)
             let wanted = instances?[name]
             let drift = instances.map { _ in wanted.map { VMDriftCheck.differs(record.spec, $0) } ?? true }
-            vms.append(VM(name: name, state: status.state.rawValue, backend: record.backend.rawValue, backendReason: record.backendReason,
-                          cpus: record.spec.cpus, memoryBytes: record.spec.memory.bytes,
-                          uptimeSeconds: status.state.holdsResources ? record.launchedAt.map { max(0, now - $0) } : nil,
-                          pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, exitReason: status.exitReason,
-                          residentBytes: status.residentBytes,
-                          lastStop: record.lastStop, drift: drift, inManifest: instances.map { $0[name] != nil }))
+            var vm = VM(name: name, state: status.state.rawValue, backend: record.backend.rawValue, backendReason: record.backendReason,
+                        cpus: record.spec.cpus, memoryBytes: record.spec.memory.bytes,
+                        uptimeSeconds: status.state.holdsResources ? record.launchedAt.map { max(0, now - $0) } : nil,
+                        pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, exitReason: status.exitReason,
+                        residentBytes: status.residentBytes,
+                        lastStop: record.lastStop, drift: drift, inManifest: instances.map { $0[name] != nil })
+            if record.spec.image != nil {
+                let paths = runtime.paths.vm(name)
+                vm.image = record.imageDigest
+                vm.rootDiskBytes = DiskUsage.allocatedBytes(paths.rootDisk)
+                vm.ssh = record.sshPort.map { "127.0.0.1:\($0)" }
+                vm.ports = record.spec.ports.map(\.summary)
+                if status.state == .starting { vm.notReady = try? String(contentsOfFile: paths.notReady, encoding: .utf8) }
+            }
+            vms.append(vm)
         }
         if let instances {
             for name in instances.keys.sorted() where records[name] == nil {
@@ -112,6 +126,18 @@ struct StatusReport: Encodable {
         }
         if vms.isEmpty { out += "(no VMs)\n" }
         for vm in vms where vm.state == "crashed" { if let reason = vm.exitReason { out += "\(vm.name): \(reason)\n" } }
+        for vm in vms where vm.ssh != nil || !(vm.ports ?? []).isEmpty {
+            let forwards = (vm.ssh.map { ["ssh \($0)"] } ?? []) + (vm.ports ?? [])
+            out += "\(vm.name): \(forwards.joined(separator: ", "))\n"
+        }
+        if wide {
+            for vm in vms {
+                if let image = vm.image {
+                    out += "\(vm.name): image sha256:\(image.prefix(12))…, root disk \(ByteSize(bytes: vm.rootDiskBytes ?? 0).approximate) on the host\n"
+                }
+                if let reason = vm.notReady { out += "\(vm.name): not ready: \(reason)\n" }
+            }
+        }
         if vms.contains(where: { $0.drift == true }) { out += "* differs from the manifest: vmctl plan shows how\n" }
         return out
     }
