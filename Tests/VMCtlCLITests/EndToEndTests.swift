@@ -225,6 +225,11 @@ struct E2EStatus: Decodable {
         var lastStop: String?
         var memoryBytes: UInt64
         var drift: Bool?
+        var image: String?
+        var rootDiskBytes: UInt64?
+        var ssh: String?
+        var ports: [String]?
+        var notReady: String?
     }
 
     var vms: [VM]
