@@ -4,11 +4,12 @@ import VMCtlModel
 extension ImageStore {
     /// Creates a VM's root disk at `path`: a qcow2 overlay whose unwritten clusters read from `base` (by absolute
     /// path, with `backing_fmt` set, so QEMU never probes the base's format). `size` nil: the base's virtual size;
-    /// smaller than that is refused. Created under a temporary name in the same folder and linked into place, so
-    /// `path` is either absent or a complete overlay; an existing `path` (a VM's disk) is never overwritten.
+    /// smaller than that is refused; sizes are rounded up to whole 512-byte sectors, as qemu-img does. Created
+    /// under a temporary name in the same folder and linked into place, so `path` is either absent or a complete
+    /// overlay; an existing `path` (a VM's disk) is never overwritten.
     public func createOverlay(base: StoredImage, at path: String, size: ByteSize?) throws {
         let target = Self.absolute(path)
-        let bytes = size?.bytes ?? base.virtualSize.bytes
+        let bytes = Self.sectorAligned(size?.bytes ?? base.virtualSize.bytes)
         guard bytes >= base.virtualSize.bytes else {
             throw ImageError.overlayTooSmall(path: target, requested: bytes, baseVirtualSize: base.virtualSize.bytes)
         }
@@ -28,15 +29,17 @@ extension ImageStore {
     }
 
     /// Grows the overlay's virtual size to `size` (the guest sees the new space after a restart or a rescan).
-    /// Shrinking is refused; the same size is a no-op. Fails while a VMM has the overlay open for writing.
+    /// Shrinking is refused; the same size (after rounding up to 512-byte sectors) is a no-op. Fails while a VMM
+    /// has the overlay open for writing.
     public func growOverlay(at path: String, to size: ByteSize) throws {
         let target = Self.absolute(path)
         let current = try overlayInfo(at: target).virtualSize.bytes
-        guard size.bytes >= current else {
+        let bytes = Self.sectorAligned(size.bytes)
+        guard bytes >= current else {
             throw ImageError.overlayShrink(path: target, current: current, requested: size.bytes)
         }
-        guard size.bytes > current else { return }
-        try tool.resize(path: target, format: .qcow2, to: size.bytes)
+        guard bytes > current else { return }
+        try tool.resize(path: target, format: .qcow2, to: bytes)
     }
 
     /// Reads the overlay's sizes and backing file (`qemu-img info -U -f qcow2`: works while its VM runs).
@@ -51,5 +54,10 @@ extension ImageStore {
         return OverlayInfo(virtualSize: ByteSize(bytes: info.virtualSize), actualSize: ByteSize(bytes: allocated ?? 0),
                            backingFile: info.fullBackingFile ?? info.backingFile,
                            backingFormat: info.backingFormat.flatMap(ImageFormat.init(rawValue:)))
+    }
+
+    /// `bytes` rounded up to a whole number of 512-byte sectors: the sizes QEMU gives disks.
+    public static func sectorAligned(_ bytes: UInt64) -> UInt64 {
+        bytes % 512 == 0 ? bytes : bytes + (512 - bytes % 512)
     }
 }

@@ -34,7 +34,8 @@ final class StagedImport {
 
     var partialPath: String { folder + "/base.partial" }
     var format: ImageFormat { header == nil ? .raw : .qcow2 }
-    var virtualSize: UInt64 { header?.size ?? length }
+    /// A raw image's disk is its length rounded up to whole 512-byte sectors, as QEMU presents it (the rest reads as zeros).
+    var virtualSize: UInt64 { header?.size ?? ImageStore.sectorAligned(length) }
 
     /// For qcow2: vmctl's header checks on the copy (the bytes that are stored, whatever the source does
     /// meanwhile), then `qemu-img info -f qcow2` must agree: no backing file, no data file, not encrypted, the same

@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 import Testing
 import VMCtlModel
 @testable import Images
 
 @Suite("ImageStore.import: formats, digests, sparseness, layout")
 struct ImportTests {
-    @Test("a raw image: digest as sha256sum's, format raw, virtual size = length, base 0444, image.json and folders not group/world-writable")
+    @Test("a raw image: digest as sha256sum's, format raw, virtual size = length rounded up to 512, base 0444, image.json and folders not group/world-writable")
     func raw() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -15,7 +16,7 @@ struct ImportTests {
         let stored = try scratch.store.import(path: source)
         #expect(stored.digest == (try Host.sha256sum(source)))
         #expect(stored.format == .raw)
-        #expect(stored.virtualSize == ByteSize(bytes: UInt64(content.count)))
+        #expect(stored.virtualSize == ByteSize(bytes: UInt64(content.count - 4 + 512)), "rounded up to whole sectors, as QEMU shows it")
         #expect(stored.path == "\(scratch.store.root)/sha256/\(stored.digest)/base.raw")
         #expect(FileManager.default.contents(atPath: stored.path) == content)
         #expect(Host.mode(stored.path) == 0o444)
@@ -115,6 +116,24 @@ struct ImportTests {
         let entries = try scratch.store.list()
         #expect(entries.count == 1)
         #expect(entries.first?.metadata.sources == [first, second])
+    }
+
+    @Test("concurrent imports of the same content: one stored copy, every source recorded, no staging folder left")
+    func concurrentImports() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let content = Data((0..<(6 << 20)).map { UInt8(truncatingIfNeeded: $0 >> 9) })
+        let sources = try (0..<4).map { try scratch.write("copy\($0).img", content) }
+        let results = Mutex<[Result<StoredImage, ImageError>]>([])
+        DispatchQueue.concurrentPerform(iterations: sources.count) { n in
+            let result = Result { try scratch.store.import(path: sources[n]) }.mapError { $0 as? ImageError ?? .invalidDigest("\($0)") }
+            results.withLock { $0.append(result) }
+        }
+        let images = try results.withLock { $0 }.map { try $0.get() }
+        #expect(Set(images).count == 1)
+        let digest = try #require(images.first?.digest)
+        #expect(scratch.storeEntries() == [digest])
+        #expect(Set(try scratch.store.list().first?.metadata.sources ?? []) == Set(sources))
     }
 
     @Test("a relative path is recorded as an absolute one")

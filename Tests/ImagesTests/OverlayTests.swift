@@ -94,6 +94,23 @@ struct OverlayTests {
         #expect(base.path.contains("st,ate"))
     }
 
+    @Test("a raw base and sizes that are not whole sectors: the overlay matches the base, growing to the same size is a no-op")
+    func unalignedSizes() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let base = try scratch.store.import(path: try scratch.write("odd.raw", Data(repeating: 0x42, count: 3_000_000)))
+        #expect(base.virtualSize == ByteSize(bytes: 3_000_320))
+        let disk = scratch.path("disk.qcow2")
+        try scratch.store.createOverlay(base: base, at: disk, size: nil)
+        #expect(try scratch.store.overlayInfo(at: disk).virtualSize == base.virtualSize)
+        try scratch.store.growOverlay(at: disk, to: ByteSize(bytes: 5_000_000))
+        #expect(try scratch.store.overlayInfo(at: disk).virtualSize == ByteSize(bytes: 5_000_192))
+        try scratch.store.growOverlay(at: disk, to: ByteSize(bytes: 5_000_000))
+        let other = scratch.path("other.qcow2")
+        try scratch.store.createOverlay(base: base, at: other, size: ByteSize(bytes: 3_000_001))
+        #expect(try scratch.store.overlayInfo(at: other).virtualSize == base.virtualSize)
+    }
+
     @Test("an overlay on a base that is no longer stored is refused")
     func missingBase() throws {
         let (scratch, base) = try withBase()
