@@ -168,6 +168,8 @@ struct PlanBuilder {
         var reasons = diffs.compactMap { reason(for: $0) }
         if diffs.contains(where: { $0.field == "cloudInit" }) {
             reasons.append("cloud-init provisions it again at that boot (new instance-id: users, files and runcmd run again)")
+        } else if spec.image != nil, diffs.contains(where: { $0.field.hasPrefix("networks") || $0.field.hasPrefix("disks") }) {
+            reasons.append("its seed's network or mounts change, so cloud-init provisions it again at that boot (users, files and runcmd run again)")
         }
         if diffs.contains(where: { $0.impact == .dataLoss }) {
             reasons.append("its root disk is deleted and made anew from the new image (volumes are kept)")

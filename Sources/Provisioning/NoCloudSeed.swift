@@ -20,6 +20,18 @@ public struct NoCloudSeed: Hashable, Sendable {
     /// Renders the seed; `readFile` reads `cloudInit.userData` (tests pass a fake).
     public init(_ request: SeedRequest, readFile: (String) throws -> String = NoCloudSeed.readFile) throws {
         try request.validate()
+        userData = try Self.userData(request, readFile: readFile)
+        networkConfig = try NetworkConfig.render(request.nics)
+        // The stack's names are refreshed by a per-boot bootcmd, so they stay out of the instance-id: a VM that
+        // gains or loses a neighbour gets the new /etc/hosts at its next boot without being provisioned again.
+        var withoutHosts = request
+        withoutHosts.hosts = []
+        let identity = request.hosts.isEmpty ? userData : try Self.userData(withoutHosts, readFile: readFile)
+        instanceID = InstanceID.derive(hostname: request.vm, userData: identity, networkConfig: networkConfig)
+        metaData = try MetaData.render(instanceID: instanceID, hostname: request.vm)
+    }
+
+    static func userData(_ request: SeedRequest, readFile: (String) throws -> String) throws -> String {
         let entries = UserDataBuilder.entries(request)
         var root = UserDataMerger.document(entries)
         if let path = request.cloudInit?.userData {
@@ -31,10 +43,7 @@ public struct NoCloudSeed: Hashable, Sendable {
                                         manifestUsers: Set(request.cloudInit?.users.map(\.name) ?? []))
             root = try merger.merge(entries)
         }
-        userData = UserDataFile.header + "\n" + (try CloudConfigYAML.text(root))
-        networkConfig = try NetworkConfig.render(request.nics)
-        instanceID = InstanceID.derive(hostname: request.vm, userData: userData, networkConfig: networkConfig)
-        metaData = try MetaData.render(instanceID: instanceID, hostname: request.vm)
+        return UserDataFile.header + "\n" + (try CloudConfigYAML.text(root))
     }
 
     /// Reads a UTF-8 text file.

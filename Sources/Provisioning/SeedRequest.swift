@@ -29,6 +29,19 @@ public struct SeedRequest: Hashable, Sendable {
         }
     }
 
+    /// A volume the guest mounts (cloud-init `mounts`, written to /etc/fstab with `nofail`).
+    public struct Mount: Hashable, Sendable {
+        public var device: String
+        public var mountPoint: String
+        public var readOnly: Bool
+
+        public init(device: String, mountPoint: String, readOnly: Bool) {
+            self.device = device
+            self.mountPoint = mountPoint
+            self.readOnly = readOnly
+        }
+    }
+
     public var stack: String
     /// The VM's name, which becomes its hostname.
     public var vm: String
@@ -37,6 +50,8 @@ public struct SeedRequest: Hashable, Sendable {
     public var nics: [NIC]
     /// Sorted by name and address in the seed, so the order given here never changes the instance-id.
     public var hosts: [Host]
+    /// The manifest's volumes with a mountPoint, by guest device (`/dev/vdb`, …).
+    public var mounts: [Mount] = []
     /// The stack key's public line (`StackSSHKey.publicKey`), authorized for the `vmctl` user.
     public var authorizedKey: String
     /// The VM's SSH host key (`HostKey.keyPair`), installed by cloud-init instead of generated keys.

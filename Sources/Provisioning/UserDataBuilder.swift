@@ -31,6 +31,12 @@ enum UserDataBuilder {
         if !spec.writeFiles.isEmpty {
             entries.append(.init(key: "write_files", value: CloudConfigYAML.list(spec.writeFiles.map(file)), rule: .concatenated))
         }
+        if !request.mounts.isEmpty {
+            // `nofail`: a volume that is missing or unformatted never stops the boot (and so SSH) from coming up.
+            entries.append(.init(key: "mounts", value: CloudConfigYAML.list(request.mounts.map { mount in
+                CloudConfigYAML.strings([mount.device, mount.mountPoint, "auto", "defaults,nofail" + (mount.readOnly ? ",ro" : ""), "0", "2"])
+            }), rule: .concatenated))
+        }
         if !spec.runcmd.isEmpty {
             entries.append(.init(key: "runcmd", value: CloudConfigYAML.strings(spec.runcmd), rule: .concatenated))
         }

@@ -20,6 +20,7 @@ public struct VMLaunch: Sendable {
     /// Image VMs: the stack NICs as the guest configures them, and its /etc/hosts entries (for the seed).
     var guestNICs: [GuestNIC] = []
     var hosts: [(name: String, address: IPv4Address)] = []
+    var guestMounts: [(device: String, mountPoint: String, readOnly: Bool)] = []
 
     public struct Disk: Sendable {
         public var path: String

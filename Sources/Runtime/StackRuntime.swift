@@ -136,8 +136,8 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         for (index, disk) in spec.disks.enumerated() {
             disks.append(VMLaunch.Disk(path: paths.volumeImage(disk.volume), readOnly: disk.readOnly))
             if let mountPoint = disk.mountPoint {
-                // virtio disks appear in attachment order: vda, vdb, …
-                let letter = Character(UnicodeScalar(UInt8(97 + index)))
+                // virtio disks appear in attachment order: vda, vdb, … (an image VM's root disk is vda).
+                let letter = Character(UnicodeScalar(UInt8(97 + index + (spec.image == nil ? 0 : 1))))
                 mounts.append(("/dev/vd\(letter)", mountPoint, disk.readOnly))
             }
         }
@@ -149,6 +149,7 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
                                   readinessMarker: nil)
             launch.guestNICs = guestNICs
             launch.hosts = hosts
+            launch.guestMounts = mounts
             return launch
         }
         if let kernel = spec.kernel {

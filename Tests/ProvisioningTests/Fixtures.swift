@@ -48,7 +48,7 @@ enum Fixtures {
     /// Every manifest field: users, files (one owned by a new user), commands; two stack NICs, one with the
     /// default route; hosts given out of order.
     static var full: SeedRequest {
-        SeedRequest(
+        var request = SeedRequest(
             stack: "shop", vm: "web",
             cloudInit: CloudInitSpec(
                 users: [CloudInitUser(name: "alice", sudo: true, sshAuthorizedKeys: [aliceKey], shell: "/bin/zsh", groups: ["adm", "docker"]),
@@ -62,6 +62,9 @@ enum Fixtures {
             hosts: [.init(name: "db", address: ip("10.10.0.3")), .init(name: "cache", address: ip("192.168.50.8")),
                     .init(name: "cache", address: ip("10.10.0.4"))],
             authorizedKey: stackKey, hostKey: hostKey)
+        request.mounts = [.init(device: "/dev/vdb", mountPoint: "/var/lib/data", readOnly: false),
+                          .init(device: "/dev/vdc", mountPoint: "/srv/assets", readOnly: true)]
+        return request
     }
 
     /// `full`'s fields plus a userData file (Golden/merged/userdata.yaml).

@@ -25,8 +25,7 @@ import VMCtlModel
         ("nic gateway", { $0.nics[0].gateway = nil }),
         ("nic order", { $0.nics.swapAt(0, 1) }),
         ("nic added", { $0.nics.append(.init(mac: Fixtures.mac("52:54:00:00:00:99"), address: Fixtures.ip("172.16.0.2"), prefixLength: 24)) }),
-        ("host address", { $0.hosts[0].address = Fixtures.ip("10.10.0.30") }),
-        ("host removed", { $0.hosts.removeLast() }),
+        ("mount added", { $0.mounts.append(.init(device: "/dev/vdb", mountPoint: "/data", readOnly: false)) }),
         ("authorized key", { $0.authorizedKey = Fixtures.aliceKey }),
         ("host key", { $0.hostKey.publicKey = Fixtures.stackKey }),
         ("user sudo", { $0.cloudInit?.users[1].sudo = true }),
@@ -47,6 +46,21 @@ import VMCtlModel
         change(&request)
         #expect(request != Fixtures.full, "\(name): the change changed nothing")
         #expect(try Self.id(request) != Self.id(Fixtures.full), "\(name) kept the instance-id")
+    }
+
+    /// The stack's names are refreshed at every boot: a neighbour joining or leaving is no reason to provision again,
+    /// but the user-data still carries the new names.
+    @Test func neighboursKeepTheIDButReachTheUserData() throws {
+        var moved = Fixtures.full
+        moved.hosts[0].address = Fixtures.ip("10.10.0.30")
+        var fewer = Fixtures.full
+        fewer.hosts.removeLast()
+        for request in [moved, fewer] {
+            #expect(try Self.id(request) == Self.id(Fixtures.full))
+            let seed = try NoCloudSeed(request, readFile: { _ in "#cloud-config\n" })
+            let original = try NoCloudSeed(Fixtures.full, readFile: { _ in "#cloud-config\n" })
+            #expect(seed.userData != original.userData)
+        }
     }
 
     @Test func userDataFileContentChangesTheID() throws {

@@ -41,12 +41,13 @@ struct ImageVMEndToEndTests {
             cpus: 1
             memory: 512MiB
             image: {path: \(image)}
+            firmware: bios
             networks: [{network: lan}]
 
         """
     }
 
-    @Test("two image VMs (one a replica set of 2 on one base) come up ready; ssh, exec, names, a forwarded port; restart keeps the root disk without re-provisioning; a cloudInit change re-provisions; an image change makes a fresh root disk; a different host key is refused; the base is never written",
+    @Test("two image VMs (one a replica set of 2 on one base, booted by SeaBIOS, the other by UEFI) come up ready; ssh, exec, names, a forwarded port; restart keeps the root disk without re-provisioning; a cloudInit change re-provisions; an image change makes a fresh root disk; a different host key is refused; the base is never written",
           .timeLimit(.minutes(25)))
     func imageVMs() throws {
         let image = try DebianTestImage.path()

@@ -89,9 +89,11 @@ extension StackRuntime {
             nics.append(SeedRequest.NIC(mac: nic.mac, address: guest.address, prefixLength: guest.prefixLength, gateway: gateway))
         }
         nics.append(SeedRequest.NIC(mac: management.mac, address: management.guestAddress, prefixLength: management.subnet.prefixLength))
-        return SeedRequest(stack: stack, vm: launch.name, cloudInit: launch.spec.cloudInit, nics: nics,
-                           hosts: launch.hosts.map { SeedRequest.Host(name: $0.name, address: $0.address) },
-                           authorizedKey: authorizedKey, hostKey: hostKey)
+        var request = SeedRequest(stack: stack, vm: launch.name, cloudInit: launch.spec.cloudInit, nics: nics,
+                                  hosts: launch.hosts.map { SeedRequest.Host(name: $0.name, address: $0.address) },
+                                  authorizedKey: authorizedKey, hostKey: hostKey)
+        request.mounts = launch.guestMounts.map { SeedRequest.Mount(device: $0.device, mountPoint: $0.mountPoint, readOnly: $0.readOnly) }
+        return request
     }
 
     /// How vmctl (and `vmctl ssh`) reaches an image VM: the stack key, the VM's pinned host key, its SSH forward.
