@@ -78,6 +78,9 @@ public struct KVMBackend: Backend {
     /// Why vmctl-vmm cannot run `spec` (empty: it can). `backend: auto` picks QEMU for such a VM.
     public static func limitations(of spec: VMSpec) -> [String] {
         var reasons: [String] = []
+        if spec.image != nil {
+            reasons.append("the kvm backend boots kernels directly: it has no firmware for an image's bootloader and no user-mode network for SSH and ports")
+        }
         if !LaunchSpec.Limits.vcpus.contains(spec.cpus) {
             reasons.append("the kvm backend runs \(LaunchSpec.Limits.vcpus.lowerBound) to \(LaunchSpec.Limits.vcpus.upperBound) vCPUs, not \(spec.cpus)")
         }

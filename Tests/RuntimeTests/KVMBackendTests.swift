@@ -52,6 +52,8 @@ struct KVMBackendTests {
             (nil, VMSpec(name: "a"), "vmctl-vmm is not installed beside vmctl (build it: swift build --product vmctl-vmm)"),
             (boots, VMSpec(name: "a", networks: (0..<9).map { _ in NICSpec(network: "lan") }), "the kvm backend attaches at most 8 NICs, not 9"),
             (boots, VMSpec(name: "a", cpus: 12), "the kvm backend runs 1 to 8 vCPUs, not 12"),
+            (boots, VMSpec(name: "a", image: ImageSpec(path: "/images/debian.qcow2")),
+             "the kvm backend boots kernels directly: it has no firmware for an image's bootloader and no user-mode network for SSH and ports"),
           ])
     func autoFallsBack(_ support: KVMBootSupport?, _ spec: VMSpec, _ why: String) throws {
         let (kind, reason) = try Self.runtime(Self.hardware, kvm: support).backendChoice(for: spec)
