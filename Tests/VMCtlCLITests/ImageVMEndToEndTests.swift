@@ -130,6 +130,12 @@ struct ImageVMEndToEndTests {
         #expect(try DebianTestImage.sha256(env.dir + "/images/sha256/\(imageDigest)/base.qcow2") == imageDigest)
         let disks = try env.status(moved).vms.map { "\($0.name) \(($0.rootDiskBytes ?? 0) >> 20) MiB" }
         print("image VMs: root disk overlays on the host: \(disks.joined(separator: ", "))")
+
+        // destroy removes the VMs' root disks and seeds, never the base.
+        let destroy = try env.vmctl("destroy", "--stack", "cloud", "--auto-approve")
+        #expect(destroy.status == 0, "\(destroy.stdout)\(destroy.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: env.stackFolder + "/vms/db/root.qcow2"))
+        #expect(try DebianTestImage.sha256(env.dir + "/images/sha256/\(imageDigest)/base.qcow2") == imageDigest)
     }
 }
 }

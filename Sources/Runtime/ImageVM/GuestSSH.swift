@@ -67,7 +67,7 @@ public enum GuestSSH {
         let status = statusLine(output)
         if result.status == 0, status == "done" { return .ready }
         if status == "error" || status == "degraded done" || status == "degraded" {
-            return .failed("cloud-init reported \(status): \(detail(output))")
+            return .failed("cloud-init reported \(status ?? "an error"): \(detail(output))")
         }
         if result.status == 255 { return .notYet(errors.isEmpty ? "SSH did not answer" : "SSH: \(firstLine(errors))") }
         return .notYet(status.map { "cloud-init status: \($0)" } ?? "cloud-init status exited \(result.status): \(firstLine(errors + output))")
@@ -80,23 +80,31 @@ public enum GuestSSH {
         return nil
     }
 
-    /// The `detail:` and `errors:` parts of `cloud-init status --long`, on one line.
+    /// The `detail:` and `errors:` parts of `cloud-init status --long`, on one line: everything after such a key
+    /// up to the next top-level `key:` line.
     static func detail(_ output: String) -> String {
-        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let wanted: Set<String> = ["detail", "errors", "recoverable_errors"]
         var parts: [String] = []
-        var take = false
-        for line in lines {
-            if line.hasPrefix("detail:") || line.hasPrefix("errors:") || line.hasPrefix("recoverable_errors:") {
-                take = true
-                let rest = line.split(separator: ":", maxSplits: 1).dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-                if !rest.isEmpty, rest != "[]", rest != "{}" { parts.append(rest) }
-            } else if take, !line.isEmpty, !line.contains(": ") || line.hasPrefix("-") {
+        var taking = false
+        for raw in output.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if let key = topLevelKey(raw) {
+                taking = wanted.contains(key)
+                let rest = line.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces)
+                if taking, !rest.isEmpty, rest != "[]", rest != "{}" { parts.append(rest) }
+            } else if taking, !line.isEmpty {
                 parts.append(line)
-            } else {
-                take = false
             }
         }
         return parts.isEmpty ? "see /var/log/cloud-init.log in the guest" : parts.joined(separator: " ")
+    }
+
+    /// `status` in "status: done"; nil for continuation lines (indented, or not starting with a lowercase key).
+    private static func topLevelKey(_ line: Substring) -> String? {
+        guard let colon = line.firstIndex(of: ":") else { return nil }
+        let key = line[..<colon]
+        guard !key.isEmpty, key.allSatisfy({ $0.isLowercase || $0 == "_" }) else { return nil }
+        return String(key)
     }
 
     static func firstLine(_ text: String) -> String {
