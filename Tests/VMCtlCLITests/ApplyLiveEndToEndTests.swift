@@ -125,6 +125,7 @@ struct ApplyLiveEndToEndTests {
         #expect(lines.last?.hasPrefix("Apply complete: 1 done, 0 failed or skipped, in ") == true, "\(screen.text)")
 
         // The same apply with stdout piped (and colour allowed): today's lines, no escape code.
+        try awaitReady(env)
         let destroy = try env.vmctl("destroy", "--stack", "live", "--auto-approve")
         #expect(destroy.status == 0, "\(destroy)")
         let piped = try VMCtlProcess.run(["apply", "--state-dir", env.dir, "--auto-approve", manifest],
@@ -133,6 +134,52 @@ struct ApplyLiveEndToEndTests {
         #expect(!(piped.stdout + piped.stderr).contains(ApplyOutput.escape), "\(piped.stdout.debugDescription)")
         #expect(piped.stdout.range(of: #"\nApplying:\n  ✓ vm\.one: create, running \([0-9]+\.[0-9]s\)\n\nApply complete: 1 done"#,
                                    options: .regularExpression) != nil, "\(piped.stdout)")
+    }
+
+    @Test("Ctrl-C on a terminal: the notice above the table, the wait ends as a failure given in full below it, the cursor shown; a second Ctrl-C quits with the cursor shown",
+          .timeLimit(.minutes(3)))
+    func interrupted() throws {
+        let env = try E2EStack(stack: "live")
+        defer { env.tearDown() }
+        let manifest = try env.write(Self.solo)
+        let once = try PTYProcess(["apply", "--state-dir", env.dir, "--auto-approve", manifest], columns: 100, rows: 30,
+                                  environment: ApplyOutput.live)
+        #expect(once.waitFor("waiting for readiness", timeout: .seconds(60)), "\(once.text.debugDescription)")
+        once.signal(SIGINT)
+        #expect(once.finish(timeout: .seconds(60)) == 1, "\(once.text.debugDescription)")
+        let screen = ApplyOutput.screen(once.text)
+        #expect(screen.cursorVisible && screen.unknown.isEmpty, "\(screen.unknown)")
+        let lines = screen.text.split(separator: "\n").map(String.init)
+        let notice = lines.firstIndex { $0.hasPrefix("vmctl: interrupted: finishing running actions") }
+        let row = lines.firstIndex { $0.hasPrefix("  ✗ vm.one  create ") && $0.contains("failed: ") }
+        let full = lines.firstIndex { $0.hasPrefix("  ✗ vm.one: create failed after ") && $0.contains("interrupted while waiting for readiness (the VM keeps booting)") }
+        #expect(notice != nil && row != nil && full != nil && notice! < row! && row! < full!, "notice, table, error in full: \(screen.text)")
+        #expect(lines.filter { $0.contains("vm.one  create") }.count == 1, "the row once: \(screen.text)")
+        #expect(lines.last?.contains("Interrupted; run apply again to finish.") == true, "\(screen.text)")
+
+        // Twice (on a fresh VM: the interrupted one kept booting): vmctl quits at once (130), or finishes first if
+        // the first Ctrl-C ended the wait already (1); the cursor is shown either way.
+        try awaitReady(env)
+        let destroy = try env.vmctl("destroy", "--stack", "live", "--auto-approve")
+        #expect(destroy.status == 0, "\(destroy)")
+        let twice = try PTYProcess(["apply", "--state-dir", env.dir, "--auto-approve", manifest], columns: 100, rows: 30,
+                                   environment: ApplyOutput.live)
+        #expect(twice.waitFor("waiting for readiness", timeout: .seconds(60)), "\(twice.text.debugDescription)")
+        twice.signal(SIGINT)
+        Thread.sleep(forTimeInterval: 0.02)
+        twice.signal(SIGINT)
+        let status = twice.finish(timeout: .seconds(60))
+        #expect(status == 130 || status == 1, "\(twice.text.debugDescription)")
+        let after = twice.text.components(separatedBy: "\u{1B}[?25l").last ?? ""
+        #expect(after.contains("\u{1B}[?25h"), "the cursor is shown again: \(twice.text.debugDescription)")
+        try awaitReady(env)
+    }
+
+    /// Waits until the interrupted VM, which kept booting, is ready: a booting guest ignores the power button, and
+    /// destroying it would wait out the graceful stop's timeout.
+    func awaitReady(_ env: E2EStack) throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, try env.status()["one"]?.state == "starting" { Thread.sleep(forTimeInterval: 0.2) }
     }
 }
 }

@@ -36,6 +36,9 @@ final class PTYProcess {
 
     func type(_ text: String) { type(Array(text.utf8)) }
 
+    /// Sends vmctl a signal, as Ctrl-C at its terminal would (the pty is not its controlling terminal here).
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
     func type(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) } }
 
     /// Reads until the screen shows `text` (true) or the time is up (false).
