@@ -24,7 +24,9 @@ struct HashingCopier {
     }
 
     /// Copies the first `length` bytes of `source` to `destination` (an empty file), hashing on `HashPipeline`'s thread.
-    static func copy(from source: FileDescriptor, length: Int64, to destination: FileDescriptor) throws -> Result {
+    /// `progress` gets the bytes done so far (holes included) after each chunk and each hole.
+    static func copy(from source: FileDescriptor, length: Int64, to destination: FileDescriptor,
+                     progress: (Int64) -> Void = { _ in }) throws -> Result {
         let pipeline = HashPipeline(bufferSize: bufferSize, alignment: blockSize)
         // The hasher's thread must be done with the buffers before they are freed, whatever happens here.
         defer { _ = pipeline.finish() }
@@ -36,7 +38,10 @@ struct HashingCopier {
         while offset < length {
             let (dataStart, dataEnd) = try nextExtent(in: source, from: offset, length: length)
             // A hole: zeros, hashed without being read.
-            if dataStart > offset { pipeline.submitZeros(dataStart - offset) }
+            if dataStart > offset {
+                pipeline.submitZeros(dataStart - offset)
+                progress(dataStart)
+            }
             offset = dataStart
             while offset < dataEnd {
                 let buffer = pipeline.nextBuffer()
@@ -50,6 +55,7 @@ struct HashingCopier {
                 // The hasher only reads the chunk too; the buffer comes back through nextBuffer() once it is done.
                 written += try writeNonZeroRuns(chunk, at: offset, to: destination, zeros: UnsafeRawBufferPointer(zeroBlock))
                 offset += Int64(n)
+                progress(offset)
             }
         }
         guard ftruncate(destination.fd, off_t(length)) == 0 else {

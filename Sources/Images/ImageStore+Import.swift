@@ -13,8 +13,11 @@ extension ImageStore {
     /// - Content already in the store is not copied again; the path is added to its `image.json`.
     /// - Fast path: a file whose (device, inode, size, mtime, ctime) matches an earlier import of it is not read
     ///   at all (`ImportIndex`); any difference re-hashes it.
+    /// - `progress` hears how far the copy is, as (bytes done, bytes in all), at its start and after each chunk or
+    ///   hole; nothing on the fast path, which copies nothing.
     @discardableResult
-    public func `import`(path: String, expectedSHA256: String? = nil) throws -> StoredImage {
+    public func `import`(path: String, expectedSHA256: String? = nil,
+                         progress: (_ done: UInt64, _ total: UInt64) -> Void = { _, _ in }) throws -> StoredImage {
         let expected = try expectedSHA256.map(DigestPrefix.normalizeFull)
         let sourcePath = Self.absolute(path)
         let source = try SourceFile.open(sourcePath)
@@ -27,7 +30,7 @@ extension ImageStore {
         }
         // Fail before copying gigabytes: the copy is checked again, since the file may change meanwhile.
         if let header = try Self.qcow2Header(of: source.file, path: sourcePath) { try header.check(path: sourcePath) }
-        let staged = try stage(source)
+        let staged = try stage(source, progress: progress)
         if let expected, expected != staged.digest {
             throw ImageError.digestMismatch(path: sourcePath, expected: expected, actual: staged.digest)
         }
@@ -36,10 +39,14 @@ extension ImageStore {
     }
 
     /// Copies and hashes the source into a new staging folder (removed again unless published).
-    private func stage(_ source: SourceFile) throws -> StagedImport {
+    private func stage(_ source: SourceFile, progress: (UInt64, UInt64) -> Void) throws -> StagedImport {
         let staged = try StagedImport(in: layout.images, sourcePath: source.path)
         let output = try FileDescriptor.open(staged.partialPath, flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o644, operation: "create")
-        let copy = try HashingCopier.copy(from: source.file, length: source.identity.size, to: output)
+        let total = UInt64(max(0, source.identity.size))
+        progress(0, total)
+        let copy = try HashingCopier.copy(from: source.file, length: source.identity.size, to: output) { done in
+            progress(UInt64(max(0, done)), total)
+        }
         guard try source.currentIdentity() == source.identity else { throw ImageError.sourceChanged(path: source.path) }
         staged.digest = copy.digest
         staged.length = UInt64(source.identity.size)

@@ -5,7 +5,14 @@ import VMCtlModel
 /// Progress reports from the executor; the CLI turns them into lines or a live display.
 public protocol ApplyEvents: Sendable {
     func started(_ change: Change)
+    /// A step of a running action (between `started` and `finished`); called from the action's thread.
+    func progressed(_ change: Change, phase: ActionPhase)
     func finished(_ change: Change, outcome: ActionOutcome)
+}
+
+extension ApplyEvents {
+    /// Views that show only starts and ends ignore the steps in between.
+    public func progressed(_ change: Change, phase: ActionPhase) {}
 }
 
 public enum ActionOutcome: Sendable {
@@ -175,41 +182,47 @@ public final class Executor: @unchecked Sendable {
 
     private func performVM(_ change: Change, instance: VMInstance?, observed: ObservedVM?, cancelled: @escaping @Sendable () -> Bool) throws -> String {
         let name = change.address.name
+        let events = self.events
+        let progress: PhaseReport = { events.progressed(change, phase: $0) }
         switch change.action {
         case .create, .replace:
             guard let instance else { return "" }
             if change.action == .replace {
                 // Graceful first: the guest flushes its disks before its VM is recreated.
+                progress(.stopping)
                 try runtime.stop(name, timeout: options.stopTimeout)
                 try runtime.destroy(name, keepAddresses: true)
             }
             if PowerIntent.shouldRun(instance.spec.runStrategy, observed: change.action == .create ? nil : observed?.state) {
-                try runtime.start(name, spec: instance.spec, cancelled: cancelled)
+                try runtime.start(name, spec: instance.spec, cancelled: cancelled, progress: progress)
                 return "running"
             }
             try runtime.define(name, spec: instance.spec)
             return "created, stopped (runStrategy \(instance.spec.runStrategy.rawValue))"
         case .start:
             guard let instance else { return "" }
-            try runtime.start(name, spec: instance.spec, cancelled: cancelled)
+            try runtime.start(name, spec: instance.spec, cancelled: cancelled, progress: progress)
             return "running"
         case .stop:
+            progress(.stopping)
             let outcome = try runtime.stop(name, newSpec: instance?.spec, timeout: options.stopTimeout)
             return "stopped (\(outcome.rawValue))"
         case .restart:
             guard let instance else { return "" }
+            progress(.stopping)
             let outcome = try runtime.stop(name, newSpec: instance.spec, timeout: options.stopTimeout)
-            try runtime.start(name, spec: instance.spec, cancelled: cancelled)
+            try runtime.start(name, spec: instance.spec, cancelled: cancelled, progress: progress)
             return "restarted (stop \(outcome.rawValue))"
         case .reset:
             if let instance { try runtime.update(name, spec: instance.spec) }
-            try runtime.reset(name, cancelled: cancelled)
+            try runtime.reset(name, cancelled: cancelled, progress: progress)
             return "reset"
         case .update:
             guard let instance else { return "" }
             try runtime.update(name, spec: instance.spec)
             return "updated"
         case .delete:
+            progress(.stopping)
             let outcome = try runtime.stop(name, timeout: options.stopTimeout)
             try runtime.destroy(name)
             return "deleted (stop \(outcome.rawValue))"

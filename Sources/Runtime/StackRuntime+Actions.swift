@@ -5,8 +5,10 @@ import VMCtlModel
 
 /// The single actions the executor and the per-VM commands use.
 extension StackRuntime {
-    /// Records the spec and starts the VMM, then waits for the guest's readiness marker.
-    public func start(_ name: String, spec: VMSpec, cancelled: @escaping @Sendable () -> Bool = { false }) throws {
+    /// Records the spec and starts the VMM, then waits for the guest's readiness marker. `progress` hears the phases
+    /// (image import and provisioning for image VMs, booting, waiting for readiness, ready).
+    public func start(_ name: String, spec: VMSpec, cancelled: @escaping @Sendable () -> Bool = { false },
+                      progress: PhaseReport = { _ in }) throws {
         let existing = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record)
         let (kind, reason) = try existing.map { ($0.backend, $0.backendReason) } ?? backendChoice(for: spec)
         var record = VMRecord(name: name, stack: stack, backend: kind, backendReason: reason, spec: spec)
@@ -26,15 +28,17 @@ extension StackRuntime {
             try save(record)
             // It may still be booting: ready means ready, whoever started it.
             if let offset = existing.bootLogOffset, !FileManager.default.fileExists(atPath: launch.paths.ready) {
+                progress(.waitingForReadiness)
                 try awaitReadiness(launch, record: record, from: offset, cancelled: cancelled)
             }
+            progress(.ready)
         } else {
             try backend.create(launch)
             // A VMM no record knows of (vmctl was killed between spawning it and recording it) must go first.
             VMProcess.endAll(referencing: launch.paths)
             // Image VMs: base, root disk, firmware and seed; the lease keeps the base from being pruned until saved.
             let imageLease: ImageUseLease?
-            do { imageLease = try prepareImageBoot(&launch, record: &record) } catch {
+            do { imageLease = try prepareImageBoot(&launch, record: &record, progress: progress) } catch {
                 // A VM that never started leaves nothing behind (a bad image, a wrong digest, a taken port).
                 if existing == nil { try? FileManager.default.removeItem(atPath: launch.paths.directory) }
                 throw error
@@ -46,12 +50,15 @@ extension StackRuntime {
             unlink(launch.paths.notReady)
             try save(record)   // the spec is on disk before the process exists
             imageLease?.release()
+            progress(.booting)
             let identity = try backend.start(launch)
             record.pid = identity.pid
             record.processStartTime = identity.startTime
             record.launchedAt = Date().timeIntervalSince1970
             try save(record)
+            progress(.waitingForReadiness)
             try awaitReadiness(launch, record: record, from: logStart, cancelled: cancelled)
+            progress(.ready)
         }
     }
 
@@ -78,7 +85,7 @@ extension StackRuntime {
         return outcome
     }
 
-    public func reset(_ name: String, cancelled: @escaping @Sendable () -> Bool = { false }) throws {
+    public func reset(_ name: String, cancelled: @escaping @Sendable () -> Bool = { false }, progress: PhaseReport = { _ in }) throws {
         var record = try requireRecord(name, operation: "reset")
         let launch = try launch(name: name, spec: record.spec)
         let logStart = fileSize(launch.paths.consoleLog)
@@ -86,8 +93,11 @@ extension StackRuntime {
         record.bootLogOffset = logStart
         record.readinessMarker = launch.readinessMarker
         try save(record)
+        progress(.booting)
         try backend(record.backend, for: name).reset(record, paths: launch.paths)
+        progress(.waitingForReadiness)
         try awaitReadiness(launch, record: record, from: logStart, cancelled: cancelled)
+        progress(.ready)
     }
 
     public func pause(_ name: String) throws {

@@ -11,6 +11,8 @@ struct ApplyCommand: ParsableCommand {
         discussion: """
             Shows the plan and asks for confirmation on a terminal; no prompt with --auto-approve, CI=true, or when input is not a terminal. Waves run in parallel; each VM is ready when its readiness marker appears on its console. A failure skips what depends on it, the rest goes on, and the next apply converges. Ctrl-C starts no new actions and lets running ones finish.
 
+            On a terminal, progress is a table redrawn in place: one line per change with its phase (creating, importing image, booting, waiting for readiness, ready or failed) and elapsed time; errors follow it in full. When output is not a terminal, or with NO_COLOR set or TERM=dumb, it is one line per finished change instead.
+
             Exit status: 0 success, 1 failure or refused plan, 2 usage error.
             """)
 
@@ -79,21 +81,27 @@ struct ApplyCommand: ParsableCommand {
             throw ExitCode(1)
         }
 
+        let live = ApplyDisplayMode.choose(output: format.output) == .live ? LiveApplyDisplay(changes: thePlan.changes, style: style) : nil
         let executor = Executor(runtime: runtime, options: ApplyOptions(parallelism: parallelism),
-                                events: ApplyProgress(style: style, quiet: format.output == .json))
-        let interrupts = InterruptHandler { executor.cancel() }
+                                events: live ?? ApplyProgress(style: style, quiet: format.output == .json))
+        let interrupts = live.map { live in
+            InterruptHandler(announce: { live.announce($0) }, beforeExit: { live.finish() }) { executor.cancel() }
+        } ?? InterruptHandler { executor.cancel() }
         if let timeout {
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000))) { executor.cancel() }
         }
         let clock = ContinuousClock()
         let started = clock.now
         if format.output == .human { Console.out("\nApplying:\n") }
+        live?.begin()
         let report = executor.apply(thePlan, desired: desired, observed: observed)
+        live?.finish()
         withExtendedLifetime(interrupts) {}
         let elapsed = ApplyProgress.seconds(clock.now - started)
         switch format.output {
         case .json: Console.out(ApplyJSON.encode(ApplyJSON(stack: desired.name, report: report)))
         case .human:
+            if live != nil { Console.out(LiveApplyDisplay.failureDetails(report, style: style)) }
             let done = report.outcomes.count - report.failures
             let verdict = report.failures == 0 ? style.green("Apply complete") : style.red("Apply failed")
             Console.out("\n\(style.bold(verdict)): \(done) done, \(report.failures) failed or skipped, in \(elapsed).\(report.interrupted ? " Interrupted; run apply again to finish." : "")\n")

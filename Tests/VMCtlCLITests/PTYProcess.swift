@@ -8,7 +8,8 @@ final class PTYProcess {
     private(set) var output: [UInt8] = []
     var text: String { String(decoding: output, as: UTF8.self) }
 
-    init(_ arguments: [String], columns: UInt16 = 80, rows: UInt16 = 24) throws {
+    /// `environment` changes vmctl's environment (NO_COLOR=1 and TERM=xterm unless it says otherwise; nil unsets).
+    init(_ arguments: [String], columns: UInt16 = 80, rows: UInt16 = 24, environment changes: [String: String?] = [:]) throws {
         var master: Int32 = -1, slave: Int32 = -1
         var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw E2EFailure("openpty: \(String(cString: strerror(errno)))") }
@@ -19,6 +20,7 @@ final class PTYProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         environment["TERM"] = "xterm"
+        for (key, value) in changes { environment[key] = value }
         process.environment = environment
         let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
         process.standardInput = terminal
@@ -33,6 +35,9 @@ final class PTYProcess {
     }
 
     func type(_ text: String) { type(Array(text.utf8)) }
+
+    /// Sends vmctl a signal, as Ctrl-C at its terminal would (the pty is not its controlling terminal here).
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     func type(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) } }
 

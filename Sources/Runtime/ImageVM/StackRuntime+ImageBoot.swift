@@ -8,8 +8,9 @@ extension StackRuntime {
     public var imageStore: ImageStore { ImageStore(root: stateDirectory.path + "/images") }
 
     /// Prepares `launch.image` and records what it used (digest, instance-id, SSH port) in `record`. The returned
-    /// lease keeps `vmctl image prune` off the base until the caller has saved the record.
-    func prepareImageBoot(_ launch: inout VMLaunch, record: inout VMRecord) throws -> ImageUseLease? {
+    /// lease keeps `vmctl image prune` off the base until the caller has saved the record. `progress` hears the
+    /// import's bytes (only when the VM gets a new root disk) and then provisioning.
+    func prepareImageBoot(_ launch: inout VMLaunch, record: inout VMRecord, progress: PhaseReport = { _ in }) throws -> ImageUseLease? {
         guard let image = launch.spec.image else { return nil }
         let name = launch.name
         let paths = launch.paths
@@ -27,12 +28,16 @@ extension StackRuntime {
             if let pinned = image.sha256, pinned != digest {
                 throw RuntimeError.vm(name: name, operation: "start", reason: "its root disk is based on image sha256:\(digest.prefix(12))…, but the manifest pins sha256:\(pinned.prefix(12))… for the same path; give the new image another path so that the plan replaces the VM (its root disk is made anew)")
             }
+            progress(.provisioning)
             if let size = image.size {
                 do { try store.growOverlay(at: paths.rootDisk, to: size) } catch { throw failure("grow its root disk", error) }
             }
         } else {
             let stored: StoredImage
-            do { stored = try store.import(path: image.path, expectedSHA256: image.sha256) } catch { throw failure("import image \(image.path)", error) }
+            do {
+                stored = try store.import(path: image.path, expectedSHA256: image.sha256) { progress(.importingImage(done: $0, total: $1)) }
+            } catch { throw failure("import image \(image.path)", error) }
+            progress(.provisioning)
             do { try store.createOverlay(base: stored, at: paths.rootDisk, size: image.size) } catch { throw failure("create its root disk", error) }
             record.imageDigest = stored.digest
         }
