@@ -6,9 +6,10 @@ import Runtime
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
-        abstract: "Run a command in a VM through its guest agent: its output and exit status, or an interactive session (-it).",
+        abstract: "Run a command in a VM (guest agent, or SSH for image VMs): its output and exit status, or an interactive session (-it).",
         discussion: """
-            Only the default guest has the agent. Output is binary-safe. The exit status of vmctl is the \
+            The default guest runs vmctl's agent; image VMs are reached through SSH as the user vmctl (as with \
+            vmctl ssh), where an exit status of 255 means SSH itself failed. Output is binary-safe. The exit status of vmctl is the \
             command's; a command still running after --timeout is ended and vmctl exits 124. Example: vmctl exec \
             web -- cat /etc/hosts.
 
