@@ -18,7 +18,9 @@ extension StackRuntime {
                 throw RuntimeError.vm(name: name, operation: "boot", reason: "interrupted while waiting for readiness (the VM keeps booting)")
             }
             let remaining = deadline - ContinuousClock.now
-            let ssh = try sshCommand(for: name)
+            // A short connect timeout: while the guest boots, QEMU's user network accepts the connection and then
+            // waits for a guest that does not answer yet; a long timeout would add its length to the boot time.
+            let ssh = try sshCommand(for: name, connectTimeout: 2)
             // `--wait` returns once cloud-init is done or failed; bounded by what is left of the timeout.
             let result = GuestSSH.run(ssh, ["cloud-init", "status", "--wait", "--long"], timeout: min(remaining, Duration.seconds(600)))
             switch GuestSSH.readiness(of: result) {
@@ -31,7 +33,7 @@ extension StackRuntime {
                 throw RuntimeError.vm(name: name, operation: "boot", reason: reason)
             case .notYet(let why):
                 last = why
-                Thread.sleep(forTimeInterval: 1)
+                Thread.sleep(forTimeInterval: 0.5)
             }
         }
         throw RuntimeError.vm(name: name, operation: "boot", reason: "not ready within \(DurationParser.format(launch.spec.readiness.timeout)) (\(last)); last console lines: \(VMProcess.lastLines(of: launch.paths.consoleLog, count: 3))")

@@ -102,7 +102,7 @@ extension StackRuntime {
     }
 
     /// How vmctl (and `vmctl ssh`) reaches an image VM: the stack key, the VM's pinned host key, its SSH forward.
-    public func sshCommand(for name: String, batchMode: Bool = true, forceTTY: Bool = false) throws -> SSHCommand {
+    public func sshCommand(for name: String, batchMode: Bool = true, forceTTY: Bool = false, connectTimeout: Int = 10) throws -> SSHCommand {
         let record = try requireRecord(name, operation: "ssh")
         guard record.spec.image != nil else {
             throw RuntimeError.vm(name: name, operation: "ssh", reason: "it boots the \(record.spec.kernel == nil ? "default guest" : "kernel in its manifest"), which has no SSH server; use vmctl exec \(name) -- COMMAND")
@@ -111,6 +111,7 @@ extension StackRuntime {
             throw RuntimeError.vm(name: name, operation: "ssh", reason: "it has not been started yet (vmctl start \(name))")
         }
         return SSHCommand(privateKeyPath: paths.ssh + "/" + StackSSHKey.fileName, port: port, knownHostsPath: paths.vm(name).knownHosts,
-                          hostKeyAlias: KnownHosts.alias(stack: stack, vm: name), batchMode: batchMode, forceTTY: forceTTY)
+                          hostKeyAlias: KnownHosts.alias(stack: stack, vm: name), connectTimeout: connectTimeout,
+                          batchMode: batchMode, forceTTY: forceTTY)
     }
 }
