@@ -3,8 +3,10 @@
 #   bench/vmm.sh                 # RUNS=n (default 30); writes bench/results/vmm-<date>.txt
 #   VMM=/path/to/vmctl-vmm bench/vmm.sh      # time that binary instead of building one
 # Measures (bench/vmm_bench.py): process start to the first guest serial byte and to process exit (and a bare C
-# KVM program as the floor); memory of an idle VM beyond guest RAM from /proc/PID/smaps_rollup; control round
-# trips (describe vs QMP query-status) and pause/resume (vs QMP stop/cont). The payload (bench/payloads/first_byte.S)
+# KVM program as the floor); memory of an idle VM beyond guest RAM from /proc/PID/smaps_rollup: RSS and anonymous
+# memory (smaps Anonymous), not Private_Dirty, which right after a build also counts the binary's own page-cache pages
+# until they are written back (5.3 instead of 0.3 MiB), so a run straight after the build reads the same as later;
+# control round trips (describe vs QMP query-status) and pause/resume (vs QMP stop/cont). The payload (bench/payloads/first_byte.S)
 # prints "ok" and ends the VM: vmctl-vmm enters it at its ELF entry in 64-bit mode and it powers off through ACPI;
 # QEMU enters it through its Xen PVH note in 32-bit mode and it leaves through isa-debug-exit.
 set -euo pipefail

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Several vmctl-vmm builds side by side on bench/vmm.sh's payloads, alternating run by run, so a busy machine slows
 them all alike. Per binary: process start to the first serial byte and to exit (median, min), the CPU time of
-each run (user+sys of the child, median), and an idle VM's memory beyond guest RAM (/proc/PID/smaps_rollup).
+each run (user+sys of the child, median), and an idle VM's memory beyond guest RAM (/proc/PID/smaps_rollup): RSS and
+anonymous memory (smaps Anonymous; vmm_bench.smaps says why not Private_Dirty).
 bench/vmm-startup.sh times `--version` (hyperfine). Used to measure each start-up change on its own
 (bench/README.md, vmctl-vmm).
 
   bench/vmm_ab.py --payload p0.elf --idle-payload p1.elf [--runs 30] NAME=/path/to/vmctl-vmm ...
 
-Build the payloads as bench/vmm.sh does. Run `sync` first after building a binary: until its pages are written
-back, smaps counts the binary's own text as private dirty.
+Build the payloads as bench/vmm.sh does.
 """
 import argparse, os, resource, statistics, sys
 
@@ -44,13 +44,13 @@ def main():
 
     print(f"## vmctl-vmm builds, {args.runs} alternating runs each ({args.memory} MiB, 1 vCPU); ms, memory in KiB")
     print(f"{'build':14} {'first byte':>10} {'(min)':>7} {'exit':>7} {'cpu/run':>8} "
-          f"{'Rss>RAM':>8} {'PrivDirty>RAM':>14}")
+          f"{'Rss>RAM':>8} {'Anon>RAM':>9}")
     for name, path in binaries:
         (rollup, ram), *_ = vmm_bench.idle_vmm(path, args.idle_payload, args.memory, 4)
         r = results[name]
         print(f"{name:14} {statistics.median(r['first']):10.2f} {min(r['first']):7.2f} {statistics.median(r['exit']):7.2f} "
               f"{statistics.median(r['cpu']):8.2f} "
-              f"{rollup['Rss'] - ram['Rss']:8} {rollup['Private_Dirty'] - ram['Private_Dirty']:14}")
+              f"{rollup['Rss'] - ram['Rss']:8} {rollup['Anonymous'] - ram['Anonymous']:9}")
 
 
 if __name__ == "__main__":

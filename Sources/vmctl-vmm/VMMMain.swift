@@ -15,7 +15,7 @@ enum VMMMain {
             return VMMCapabilities(version: version, boot: true, reason: nil)
         }
         return VMMCapabilities(version: version, boot: false,
-                               reason: "booting Linux guests is not verified on hardware KVM yet (issue 5); VMCTL_VMM_UNVERIFIED_BOOT=1 enables it")
+                               reason: "booting Linux guests is not verified on hardware KVM yet; VMCTL_VMM_UNVERIFIED_BOOT=1 enables it")
     }
 
     static func run(_ arguments: [String]) -> VMMExitCode {

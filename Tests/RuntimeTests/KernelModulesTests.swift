@@ -60,8 +60,21 @@ struct GuestHostTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let kernel = try host.findKernel()
         #expect(kernel.version == "6.1.0-56-cloud-amd64")
-        #expect(kernel.path == root + "/boot/vmlinuz-6.1.0-56-cloud-amd64")
+        #expect(kernel.path == host.bootDirectory + "/vmlinuz-6.1.0-56-cloud-amd64")
         #expect(kernel.moduleFolder == root + "/usr/lib/modules/6.1.0-56-cloud-amd64")
+        #expect(host.newestKernelVersion(cloudOnly: true) == kernel.version)
+    }
+
+    @Test("cloudOnly (the tests' Debian cloud kernel, HostTools.debianCloudKernel) never settles for another kernel")
+    func cloudOnly() throws {
+        let (root, host) = try GuestTestSupport.fakeHost(kernels: ["6.1.0-57-amd64", "6.1.0-56-cloud-amd64", "6.1.0-9-cloud-amd64"])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(host.newestKernelVersion(cloudOnly: true) == "6.1.0-56-cloud-amd64")
+        #expect(host.kernelPath(version: "6.1.0-56-cloud-amd64") == host.bootDirectory + "/vmlinuz-6.1.0-56-cloud-amd64")
+        let (other, plain) = try GuestTestSupport.fakeHost(kernels: ["6.1.0-57-amd64"])
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        #expect(plain.newestKernelVersion(cloudOnly: true) == nil)
+        #expect(plain.newestKernelVersion() == "6.1.0-57-amd64")
     }
 
     @Test("without a cloud kernel, the newest of any kernel")

@@ -1,4 +1,5 @@
 import Foundation
+import HostTools
 import Testing
 import VMMDevices
 
@@ -14,10 +15,14 @@ func syntheticBzImage(payload: [UInt8] = Array(repeating: 0xCC, count: 0x3000), 
 
 @Suite("bzImage setup header")
 struct BzImageTests {
-    static let debianKernel = "/boot/vmlinuz-6.1.0-56-cloud-amd64"
+    /// The newest installed Debian cloud kernel (or VMCTL_TEST_KERNEL): no version is named here, so a kernel update
+    /// from the archive does not turn this test into a skip.
+    static let debianKernel = HostTools.debianCloudKernel ?? "/boot/vmlinuz-*-cloud-amd64"
 
-    /// The values vmm-facts §0 lists for the Debian cloud kernel.
-    func expectDebianHeader(_ header: SetupHeader) {
+    /// The values vmm-facts §0 lists for the Debian cloud kernel. `initSize` (the memory the kernel needs while it
+    /// decompresses itself) follows the kernel's size, so for an installed kernel, which may be a later build of
+    /// 6.1, it is checked against the header's bytes instead (nil).
+    func expectDebianHeader(_ header: SetupHeader, initSize: UInt32? = 0x337_8000) {
         #expect(header.setupSects == 39)
         #expect(header.protectedModeOffset == 0x5000)
         #expect(header.bootFlag == 0xAA55)
@@ -31,18 +36,19 @@ struct BzImageTests {
         #expect(header.cmdlineSize == 0x7FF)
         #expect(header.initrdAddrMax == 0x7FFF_FFFF)
         #expect(header.prefAddress == 0x100_0000)
-        #expect(header.initSize == 0x337_8000)
+        if let initSize { #expect(header.initSize == initSize) }
         #expect(header.end == 0x26C)
     }
 
     @Test("the real Debian cloud kernel's header parses to the documented values",
-          .enabled(if: FileManager.default.isReadableFile(atPath: debianKernel),
-                   "needs /boot/vmlinuz-6.1.0-56-cloud-amd64 (package linux-image-6.1.0-56-cloud-amd64)"))
+          .enabled(if: HostTools.debianCloudKernelMissing == nil, Comment(rawValue: HostTools.debianCloudKernelMissing ?? "")))
     func realKernel() throws {
         let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.debianKernel)))
         #expect(image[0x1EF] == 0xFF)  // the sentinel boot_params must not inherit
         let kernel = try BzImage(image: image)
-        expectDebianHeader(kernel.header)
+        expectDebianHeader(kernel.header, initSize: nil)
+        #expect(kernel.header.initSize == (0..<4).reduce(UInt32(0)) { $0 | UInt32(image[0x260 + $1]) << ($1 * 8) })
+        #expect(kernel.header.initSize >= 16 << 20, "a 6.1 cloud kernel needs tens of MiB to decompress")
         #expect(kernel.payloadRange == 0x5000..<image.count)
         #expect(kernel.decompressionStart(loadAddress: BootLayout.himem) == 0x100_0000)
     }

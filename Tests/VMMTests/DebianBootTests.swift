@@ -1,4 +1,5 @@
 import Foundation
+import HostTools
 import Testing
 import VMMControl
 import VMMDevices
@@ -53,14 +54,13 @@ struct DebianBootTests {
 }
 
 enum DebianKernel {
-    static let path = ProcessInfo.processInfo.environment["VMCTL_TEST_KERNEL"] ?? "/boot/vmlinuz-6.1.0-56-cloud-amd64"
+    /// VMCTL_TEST_KERNEL, else the newest installed /boot/vmlinuz-*-cloud-amd64 (the one the default guest boots).
+    static let path = HostTools.debianCloudKernel ?? ""
 
     static let unavailableReason: String? = {
         if let reason = VMMTestSupport.unavailableReason { return reason }
         if ProcessInfo.processInfo.environment["VMCTL_SKIP_LONG_TESTS"] == "1" { return "VMCTL_SKIP_LONG_TESTS=1" }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            return "\(path) is missing (apt-get install linux-image-cloud-amd64; or set VMCTL_TEST_KERNEL)"
-        }
+        if let missing = HostTools.debianCloudKernelMissing { return missing }
         guard VMMTestSupport.tool("lz4") != nil else { return "lz4 is not installed (apt-get install lz4): it extracts vmlinux from the bzImage" }
         return nil
     }()

@@ -26,14 +26,8 @@ public struct GuestHost: Sendable {
     /// The newest `vmlinuz-*-cloud-amd64` (the cloud kernel has the virtio drivers and little else, so it boots
     /// fastest), else the newest `vmlinuz-*`.
     public func findKernel() throws -> Kernel {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: bootDirectory)) ?? []
-        let versions = names.filter { $0.hasPrefix("vmlinuz-") }.map { String($0.dropFirst("vmlinuz-".count)) }
-            .filter { !$0.isEmpty }
-        let cloud = versions.filter { $0.hasSuffix("cloud-amd64") }
-        guard let version = (cloud.isEmpty ? versions : cloud).max(by: Self.olderVersion) else {
-            throw GuestError.noKernel(bootDirectory: bootDirectory)
-        }
-        let path = "\(bootDirectory)/vmlinuz-\(version)"
+        guard let version = newestKernelVersion() else { throw GuestError.noKernel(bootDirectory: bootDirectory) }
+        let path = kernelPath(version: version)
         guard FileManager.default.isReadableFile(atPath: path) else { throw GuestError.kernelUnreadable(path: path) }
         let searched = moduleDirectories.map { "\($0)/\(version)" }
         guard let folder = searched.first(where: { FileManager.default.fileExists(atPath: "\($0)/modules.dep") }) else {
@@ -41,6 +35,20 @@ public struct GuestHost: Sendable {
         }
         return Kernel(path: path, version: version, moduleFolder: folder)
     }
+
+    /// The version (`6.1.0-57-cloud-amd64`) of the newest `vmlinuz-*-cloud-amd64` in the boot folder, else, unless
+    /// `cloudOnly`, of the newest `vmlinuz-*`; nil when there is none. `findKernel` boots this one; tests that need the
+    /// Debian cloud kernel itself (HostTools.debianCloudKernel) ask with `cloudOnly`.
+    public func newestKernelVersion(cloudOnly: Bool = false) -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: bootDirectory)) ?? []
+        let versions = names.filter { $0.hasPrefix("vmlinuz-") }.map { String($0.dropFirst("vmlinuz-".count)) }
+            .filter { !$0.isEmpty }
+        let cloud = versions.filter { $0.hasSuffix("cloud-amd64") }
+        return (cloud.isEmpty && !cloudOnly ? versions : cloud).max(by: Self.olderVersion)
+    }
+
+    /// `<boot folder>/vmlinuz-<version>`.
+    public func kernelPath(version: String) -> String { "\(bootDirectory)/vmlinuz-\(version)" }
 
     /// Compares versions by their runs of digits as numbers, so `6.1.0-56` is newer than `6.1.0-9`.
     static func olderVersion(_ a: String, _ b: String) -> Bool {
