@@ -71,7 +71,8 @@ print(f"{name:<10} {med:>8.2f} {best:>7.2f} {rate(med):>10.0f} {rate(best):>9.0f
 
 date_tag=$(date -u +%Y-%m-%d)
 mkdir -p bench/results
-out=bench/results/image-import-$date_tag.txt
+results=bench/results/image-import-$date_tag.txt   # each run appends its section: wall times vary with the load
+out=$work/results.txt
 cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 {
     echo "# vmctl image import benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -97,12 +98,13 @@ digest=$("$vmctl" image import "$image" --state-dir "$state" -o json | python3 -
 [[ $digest == $(sha256sum "$image" | cut -c1-64) ]] || { echo "bench: the store's digest differs from sha256sum's" >&2; exit 1; }
 echo "# digest checked against sha256sum: $digest" >> "$out"
 
-cat "$out"
-python3 - "$out" "$target_mbps" <<'EOF'
+python3 - "$out" "$target_mbps" >> "$out" <<'EOF'
 import sys
 rates = {line.split()[0]: float(line.split()[3]) for line in open(sys.argv[1]) if line.split() and line.split()[0] in ("new", "rehash")}
 target = float(sys.argv[2])
 missed = [f"{name} {rate:.0f} MB/s" for name, rate in rates.items() if rate < target]
-print(f"target >= {target:.0f} MB/s: " + ("missed: " + ", ".join(missed) if missed else "met"))
-sys.exit(1 if missed else 0)
+print(f"# target >= {target:.0f} MB/s at the median wall time: " + ("missed: " + ", ".join(missed) if missed else "met"))
 EOF
+{ [[ -s $results ]] && echo; cat "$out"; } >> "$results"
+cat "$out"
+grep -q '^# target.*: met$' "$out"

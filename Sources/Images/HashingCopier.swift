@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
 
-/// Copies a file and hashes it in one pass (reading each byte once; the hash runs on a second thread), keeping it sparse: the source's holes (SEEK_HOLE) are hashed as zeros
-/// without being read, and all-zero blocks of its data are hashed but not written, so they stay holes in the copy.
-/// The copy gets its full length with ftruncate at the end; flushing it is the caller's (an import that turns
-/// out to be content the store already has discards the copy without ever writing it to disk).
+/// Copies a file and hashes it in one pass (reading each byte once; the hash runs on a second thread), keeping it
+/// sparse: the source's holes (SEEK_HOLE) are hashed as zeros without being read, and all-zero blocks of its data are
+/// hashed but not written, so they stay holes in the copy. Whole blocks go to the disk with O_DIRECT where the file
+/// system allows it (`CopyDestination`), the rest through the page cache. The copy gets its full length with
+/// ftruncate at the end; flushing it is the caller's (a copy of content the store already has is discarded unflushed).
 struct HashingCopier {
     /// Large reads keep the per-call cost small next to hashing (about 2 ms of SHA-256 per 4 MiB with SHA-NI);
     /// 1 to 8 MiB measured the same here (bench/image-import.sh).
@@ -25,8 +26,10 @@ struct HashingCopier {
 
     /// Copies the first `length` bytes of `source` to `destination` (an empty file), hashing on `HashPipeline`'s thread.
     /// `progress` gets the bytes done so far (holes included) after each chunk and each hole.
-    static func copy(from source: FileDescriptor, length: Int64, to destination: FileDescriptor,
+    /// `direct`: write whole blocks with O_DIRECT where the file system takes it (`CopyDestination`).
+    static func copy(from source: FileDescriptor, length: Int64, to file: FileDescriptor, direct: Bool = true,
                      progress: (Int64) -> Void = { _ in }) throws -> Result {
+        var destination = CopyDestination(file, direct: direct)
         let pipeline = HashPipeline(bufferSize: bufferSize, alignment: blockSize)
         // The hasher's thread must be done with the buffers before they are freed, whatever happens here.
         defer { _ = pipeline.finish() }
@@ -53,13 +56,13 @@ struct HashingCopier {
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
                 pipeline.submit(count: n)
                 // The hasher only reads the chunk too; the buffer comes back through nextBuffer() once it is done.
-                written += try writeNonZeroRuns(chunk, at: offset, to: destination, zeros: UnsafeRawBufferPointer(zeroBlock))
+                written += try writeNonZeroRuns(chunk, at: offset, to: &destination, zeros: UnsafeRawBufferPointer(zeroBlock))
                 offset += Int64(n)
                 progress(offset)
             }
         }
-        guard ftruncate(destination.fd, off_t(length)) == 0 else {
-            throw ImageError.io(operation: "set the length of", path: destination.path, code: errno)
+        guard ftruncate(file.fd, off_t(length)) == 0 else {
+            throw ImageError.io(operation: "set the length of", path: file.path, code: errno)
         }
         return Result(digest: pipeline.finish(), bytesWritten: written)
     }
@@ -107,7 +110,7 @@ struct HashingCopier {
     }
 
     /// Writes the runs of blocks that are not all zeros; returns how many bytes it wrote.
-    private static func writeNonZeroRuns(_ chunk: UnsafeRawBufferPointer, at offset: Int64, to file: FileDescriptor,
+    private static func writeNonZeroRuns(_ chunk: UnsafeRawBufferPointer, at offset: Int64, to file: inout CopyDestination,
                                          zeros: UnsafeRawBufferPointer) throws -> UInt64 {
         guard let base = chunk.baseAddress, let zero = zeros.baseAddress else { return 0 }
         var written: UInt64 = 0
