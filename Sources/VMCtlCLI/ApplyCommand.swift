@@ -73,7 +73,7 @@ struct ApplyCommand: ParsableCommand {
         // A VM whose state file cannot be read is left alone; the rest is applied, and apply exits 1 for it.
         let blocked = thePlan.blocked.count
         guard thePlan.hasChanges else {
-            try record(desired, runtime, changing: false)
+            try record(desired, runtime)
             if format.output == .json { Console.out(ApplyJSON.encode(ApplyJSON(stack: desired.name, report: nil))) }
             if blocked > 0 { throw ExitCode(1) }
             return
@@ -82,7 +82,7 @@ struct ApplyCommand: ParsableCommand {
             Console.err("Apply cancelled; nothing was changed.\n")
             throw ExitCode(1)
         }
-        try record(desired, runtime, changing: true)
+        try record(desired, runtime)
 
         let executor = Executor(runtime: runtime, options: ApplyOptions(parallelism: parallelism),
                                 events: ApplyProgress(style: style, quiet: format.output == .json))
@@ -107,10 +107,8 @@ struct ApplyCommand: ParsableCommand {
         if report.failures > 0 || report.interrupted || blocked > 0 { throw ExitCode(1) }
     }
 
-    /// Records the budget the stack is applied with, for `vmctl destroy`; not for a plan with no changes to a stack
-    /// that has nothing on the host yet (that would make a stack out of nothing).
-    private func record(_ desired: Stack, _ runtime: StackRuntime, changing: Bool) throws {
-        guard changing || FileManager.default.fileExists(atPath: runtime.paths.root) else { return }
+    /// Records the budget the stack is applied with (also when nothing else changes: `host` may have), for `vmctl destroy`.
+    private func record(_ desired: Stack, _ runtime: StackRuntime) throws {
         do { try runtime.saveStackRecord(desired) } catch {
             Console.err("vmctl: error: stack '\(desired.name)': cannot record its limits: \(error)\n")
             throw ExitCode(1)

@@ -68,7 +68,7 @@ struct DestroyCommand: ParsableCommand {
             if let record = try runtime.stackRecord() { return (record.host, nil) }
             why = "\(runtime.paths.stackRecord) is missing: the stack was applied by a vmctl that did not record its limits"
         } catch RuntimeError.unreadableState(let file, let reason) {
-            why = "\(file) cannot be read (\(reason)); destroy removes it with the stack"
+            why = "\(file) cannot be read (\(reason); the next apply writes it anew)"
         } catch {
             why = "\(error)"
         }
