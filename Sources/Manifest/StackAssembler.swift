@@ -73,10 +73,10 @@ struct StackAssembler {
             valid = false
         }
         guard valid else { return nil }
-        let defaultMemory = ByteSize(bytes: UInt64(Double(host.memory.bytes) * HostBudget.defaultMemoryShare) / ByteSize.mib * ByteSize.mib)
+        let defaults = HostBudget.defaults(for: host)
         return HostBudget(
-            cpus: draft?.cpus?.value ?? host.cpus,
-            memory: draft?.memory?.value ?? defaultMemory,
+            cpus: draft?.cpus?.value ?? defaults.cpus,
+            memory: draft?.memory?.value ?? defaults.memory,
             cpuOvercommit: draft?.cpuOvercommit?.value ?? HostBudget.defaultCPUOvercommit,
             memoryOvercommit: draft?.memoryOvercommit?.value ?? HostBudget.defaultMemoryOvercommit)
     }

@@ -9,6 +9,10 @@ enum CapacityCheck {
             nowCPUs += Double(vm.spec.cpus)
             nowMemory += Double(vm.spec.memory.bytes)
         }
+        for (cpus, memory) in runningDamaged(desired: desired, observed: observed).values {
+            nowCPUs += cpus
+            nowMemory += memory
+        }
         var afterCPUs = 0.0, afterMemory = 0.0
         for instance in desired.instances where runsAfter[instance.name] == true {
             afterCPUs += Double(instance.spec.cpus)
@@ -38,7 +42,7 @@ enum CapacityCheck {
             guard runsAfter[name] == true, let spec = wanted[name] ?? observed.vms[name]?.spec else { return (0, 0) }
             return (Double(spec.cpus), Double(spec.memory.bytes))
         }
-        var current: [String: (Double, Double)] = [:]
+        var current: [String: (Double, Double)] = runningDamaged(desired: desired, observed: observed)
         for name in observed.vms.keys { current[name] = use(before: name) }
         func total(_ values: [String: (Double, Double)]) -> (Double, Double) {
             values.values.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
@@ -59,6 +63,16 @@ enum CapacityCheck {
         report.vcpus.peak = max(peak.0, report.vcpus.now, report.vcpus.after)
         report.memory.peak = max(peak.1, report.memory.now, report.memory.after)
         return report
+    }
+
+    /// VMs whose state file cannot be read and whose VMM still runs, at the manifest's size (their own is unknown);
+    /// one the manifest lacks cannot be counted.
+    static func runningDamaged(desired: Stack, observed: ObservedState) -> [String: (Double, Double)] {
+        var use: [String: (Double, Double)] = [:]
+        for instance in desired.instances where observed.damagedVMs[instance.name]?.pid != nil {
+            use[instance.name] = (Double(instance.spec.cpus), Double(instance.spec.memory.bytes))
+        }
+        return use
     }
 
     /// Refuses a plan that would raise usage above the limit, at its end or at its peak while it runs. A plan that lowers usage is allowed even when

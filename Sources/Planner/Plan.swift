@@ -102,6 +102,14 @@ public struct KeptResource: Hashable, Sendable, Codable {
     public var reason: String
 }
 
+/// A resource the plan cannot touch because its state on the host cannot be read (a damaged `vm.json`): the rest of
+/// the stack is planned and applied, this one is left as it is, and plan and apply say so and exit 1.
+public struct BlockedResource: Hashable, Sendable, Codable {
+    public var address: ResourceAddress
+    public var message: String
+    public var hint: String?
+}
+
 /// A reason the plan cannot be applied at all (capacity, a volume that would shrink).
 public struct Refusal: Hashable, Sendable, Codable {
     public var address: ResourceAddress?
@@ -163,7 +171,36 @@ public struct Plan: Hashable, Sendable, Codable {
     public var changes: [Change]
     public var kept: [KeptResource]
     public var refusals: [Refusal]
+    /// Also listed in `kept` (the JSON form shows them there); here for apply, which skips what depends on them.
+    public var blocked: [BlockedResource] = []
     public var capacity: CapacityReport
+
+    enum CodingKeys: String, CodingKey { case formatVersion, stack, options, changes, kept, refusals, blocked, capacity }
+
+    public init(formatVersion: Int, stack: String, options: PlanOptions, changes: [Change], kept: [KeptResource],
+                refusals: [Refusal], blocked: [BlockedResource] = [], capacity: CapacityReport) {
+        self.formatVersion = formatVersion
+        self.stack = stack
+        self.options = options
+        self.changes = changes
+        self.kept = kept
+        self.refusals = refusals
+        self.blocked = blocked
+        self.capacity = capacity
+    }
+
+    // Plans saved before `blocked` existed have none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+        stack = try c.decode(String.self, forKey: .stack)
+        options = try c.decode(PlanOptions.self, forKey: .options)
+        changes = try c.decode([Change].self, forKey: .changes)
+        kept = try c.decode([KeptResource].self, forKey: .kept)
+        refusals = try c.decode([Refusal].self, forKey: .refusals)
+        blocked = try c.decodeIfPresent([BlockedResource].self, forKey: .blocked) ?? []
+        capacity = try c.decode(CapacityReport.self, forKey: .capacity)
+    }
 
     public var hasChanges: Bool { changes.contains { $0.action != .noop } }
     public var isApplicable: Bool { refusals.isEmpty }

@@ -9,6 +9,19 @@ public enum Planner {
         builder.planVMs()
         return builder.finish()
     }
+
+    /// What `vmctl destroy` does to a stack: every VM and network removed, volumes only with `deleteVolumes`, in the
+    /// same order as a prune; the reasons say that destroy removes them. `host` is the budget the stack was applied
+    /// with, so the capacity line compares against the same limits as apply did.
+    public static func destroy(stack: String, host: HostBudget, observed: ObservedState, deleteVolumes: Bool) -> Plan {
+        let empty = Stack(name: stack, host: host)
+        var builder = PlanBuilder(desired: empty, observed: observed, options: PlanOptions(prune: true, pruneVolumes: deleteVolumes))
+        builder.destroying = true
+        builder.planNetworks()
+        builder.planVolumes()
+        builder.planVMs()
+        return builder.finish()
+    }
 }
 
 /// Accumulates changes for one plan; each `plan…` step handles one kind of resource.
@@ -16,9 +29,12 @@ struct PlanBuilder {
     let desired: Stack
     let observed: ObservedState
     let options: PlanOptions
+    /// `vmctl destroy`: everything goes because the stack is destroyed, not because the manifest lacks it.
+    var destroying = false
     var changes: [Change] = []
     var kept: [KeptResource] = []
     var refusals: [Refusal] = []
+    var blocked: [BlockedResource] = []
     var replacedNetworks: Set<String> = []
     var grownVolumes: Set<String> = []
     /// Instance name → whether it runs once the plan is applied.
@@ -59,7 +75,8 @@ struct PlanBuilder {
         for name in observed.networks.keys.sorted() where desired.networks[name] == nil {
             let address = ResourceAddress(.network, name)
             if options.prune {
-                changes.append(Change(address: address, action: .delete, impact: .destroy, reasons: ["not in the manifest; --prune deletes it"]))
+                let reason = destroying ? "vmctl destroy removes it" : "not in the manifest; --prune deletes it"
+                changes.append(Change(address: address, action: .delete, impact: .destroy, reasons: [reason]))
             } else {
                 kept.append(KeptResource(address: address, reason: "not in the manifest, kept (--prune deletes it)"))
             }
@@ -92,15 +109,21 @@ struct PlanBuilder {
         for name in observed.volumes.keys.sorted() where desired.volumes[name] == nil {
             let address = ResourceAddress(.volume, name)
             let users = observed.vms.filter { isKept($0.key, $0.value) && $0.value.spec.disks.contains { $0.volume == name } }
-            if options.pruneVolumes, !users.isEmpty {
+            let unknown = destroying ? [] : observed.damagedVMs.keys.sorted()
+            if options.pruneVolumes, !unknown.isEmpty {
+                // A VM whose record cannot be read may have this volume attached: deleting it could lose data in use.
+                let names = unknown.map { "vm.\($0)" }.joined(separator: ", ")
+                kept.append(KeptResource(address: address, reason: "not in the manifest, but the state file of \(names) cannot be read, so vmctl cannot tell whether \(unknown.count == 1 ? "it uses" : "they use") this volume; kept with its data"))
+            } else if options.pruneVolumes, !users.isEmpty {
                 // Deleting a disk under a VM that keeps running would lose data the user did not ask to lose.
                 let names = users.keys.sorted().map { "vm.\($0)" }.joined(separator: ", ")
                 kept.append(KeptResource(address: address, reason: "not in the manifest, but still used by \(names), which --prune would delete; kept with its data"))
             } else if options.pruneVolumes {
-                changes.append(Change(address: address, action: .delete, impact: .dataLoss,
-                                      reasons: ["not in the manifest; --prune-volumes deletes it and its data"]))
+                let reason = destroying ? "vmctl destroy --volumes deletes it and its data" : "not in the manifest; --prune-volumes deletes it and its data"
+                changes.append(Change(address: address, action: .delete, impact: .dataLoss, reasons: [reason]))
             } else {
-                kept.append(KeptResource(address: address, reason: "not in the manifest, kept with its data (--prune-volumes deletes it)"))
+                let reason = destroying ? "kept with its data (vmctl destroy --volumes deletes it)" : "not in the manifest, kept with its data (--prune-volumes deletes it)"
+                kept.append(KeptResource(address: address, reason: reason))
             }
         }
     }
@@ -109,13 +132,37 @@ struct PlanBuilder {
         let instances = desired.instances
         let wanted = Set(instances.map(\.name))
         for instance in instances {
+            if let damaged = observed.damagedVMs[instance.name] {
+                block(damaged)
+                // Still running untouched: it counts against the budget, at the manifest's size (its own is unknown).
+                runsAfter[instance.name] = damaged.pid != nil
+                continue
+            }
             changes.append(vmChange(instance, current: observed.vms[instance.name]))
+        }
+        noteBlockedDependencies(instances)
+        for (name, damaged) in observed.damagedVMs.sorted(by: { $0.key < $1.key }) where !wanted.contains(name) {
+            if destroying {
+                let process = damaged.pid.map { "ends its VMM (pid \($0), found by its pid file) and " } ?? ""
+                changes.append(Change(address: ResourceAddress(.vm, name), action: .delete, impact: .destroy,
+                                      reasons: ["cannot read its state file \(damaged.file): \(damaged.reason)",
+                                                "vmctl destroy \(process)removes its folder \(damaged.folder) with everything in it, that file included"]))
+            } else if options.prune {
+                block(damaged)
+            } else {
+                kept.append(KeptResource(address: ResourceAddress(.vm, name),
+                                         reason: "not in the manifest, kept; cannot read its state file \(damaged.file): \(damaged.reason)"))
+            }
         }
         for (name, vm) in observed.vms.sorted(by: { $0.key < $1.key }) where !wanted.contains(name) {
             let address = ResourceAddress(.vm, name)
             if let definition = desired.vms[vm.definition], vm.spec.replicas != nil || definition.replicas != nil {
                 changes.append(Change(address: address, action: .delete, impact: .destroy,
                                       reasons: [replicaRemoval(vm, now: definition)]))
+            } else if destroying {
+                let volumes = options.pruneVolumes ? "" : "; its volumes are kept"
+                changes.append(Change(address: address, action: .delete, impact: .destroy,
+                                      reasons: ["vmctl destroy removes it and its files (an image VM's root disk too)\(volumes)"]))
             } else if options.prune {
                 changes.append(Change(address: address, action: .delete, impact: .destroy,
                                       reasons: ["not in the manifest; --prune deletes it (its volumes are kept)"]))
@@ -124,6 +171,27 @@ struct PlanBuilder {
                 runsAfter[name] = vm.state.holdsResources
             }
         }
+    }
+
+    /// Apply skips the changes of VMs that depend on a VM it cannot touch, as after a failure: say so in the plan.
+    private mutating func noteBlockedDependencies(_ instances: [VMInstance]) {
+        let blockedNames = Set(blocked.map(\.address.name))
+        guard !blockedNames.isEmpty else { return }
+        let byName = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for index in changes.indices where changes[index].address.kind == .vm && changes[index].action != .noop {
+            guard let instance = byName[changes[index].address.name] else { continue }
+            let waits = instances.filter { blockedNames.contains($0.name) && instance.spec.dependsOn.contains($0.definition) }.map { "vm.\($0.name)" }
+            guard !waits.isEmpty else { continue }
+            changes[index].reasons.append("depends on \(waits.joined(separator: ", ")), whose state file cannot be read: apply skips this change")
+        }
+    }
+
+    /// A VM whose state file cannot be read: vmctl knows neither its spec nor its power state, so it is left alone.
+    private mutating func block(_ damaged: DamagedVM) {
+        let address = ResourceAddress(.vm, damaged.name)
+        let message = "not touched: cannot read its state file \(damaged.file): \(damaged.reason)"
+        kept.append(KeptResource(address: address, reason: message))
+        blocked.append(BlockedResource(address: address, message: message, hint: damaged.advice(stack: desired.name)))
     }
 
     /// Why an instance of a definition still in the manifest goes: fewer replicas, or instances renamed.
@@ -247,9 +315,12 @@ struct PlanBuilder {
         let capacity = CapacityCheck.withPeak(CapacityCheck.report(desired: desired, observed: observed, runsAfter: runsAfter),
                                               changes: ordered, desired: desired, observed: observed, runsAfter: runsAfter)
         var refusals = self.refusals
-        let keptRunning = kept.filter { $0.address.kind == .vm && runsAfter[$0.address.name] == true }.map(\.address.name).sorted()
+        let blockedNames = Set(blocked.map(\.address.name))
+        let keptRunning = kept.filter { $0.address.kind == .vm && runsAfter[$0.address.name] == true && !blockedNames.contains($0.address.name) }
+            .map(\.address.name).sorted()
         refusals += CapacityCheck.refusals(capacity, keptRunning: keptRunning)
         return Plan(formatVersion: Plan.formatVersion, stack: desired.name, options: options, changes: ordered,
-                    kept: kept.sorted { $0.address < $1.address }, refusals: refusals, capacity: capacity)
+                    kept: kept.sorted { $0.address < $1.address }, refusals: refusals,
+                    blocked: blocked.sorted { $0.address < $1.address }, capacity: capacity)
     }
 }

@@ -36,10 +36,31 @@ enum AtomicFile {
         try write(try encoder.encode(value) + Data("\n".utf8), to: path)
     }
 
+    /// nil only when the file does not exist; a file that exists but cannot be read or decoded is an
+    /// `unreadableState` error naming it and saying why in words (never silently "no such file").
     static func readJSON<T: Decodable>(_ type: T.Type, from path: String) throws -> T? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = try read(path) else { return nil }
         do { return try JSONDecoder().decode(type, from: data) } catch {
-            throw RuntimeError.unreadableState(file: path, reason: "\(error)")
+            throw RuntimeError.unreadableState(file: path, reason: StateFileProblem.describe(error, data: data))
+        }
+    }
+
+    /// The file's bytes; nil when it does not exist.
+    static func read(_ path: String) throws -> Data? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw RuntimeError.unreadableState(file: path, reason: "cannot open it: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { throw RuntimeError.unreadableState(file: path, reason: "cannot read it: \(String(cString: strerror(errno)))") }
+            if n == 0 { return data }
+            data.append(contentsOf: buffer[0..<n])
         }
     }
 

@@ -67,6 +67,8 @@ public protocol Backend: Sendable {
     func start(_ launch: VMLaunch) throws -> (pid: Int32, startTime: UInt64)
     /// Asks the guest to power off, waits up to `timeout`, then ends the VMM.
     func stop(_ record: VMRecord, paths: VMPaths, timeout: Duration) throws -> StopOutcome
+    /// The same for a VMM known only by its process (its record cannot be read): graceful, then forced.
+    func stopProcess(name: String, pid: Int32, startTime: UInt64?, paths: VMPaths, timeout: Duration) throws -> StopOutcome
     func reset(_ record: VMRecord, paths: VMPaths) throws
     func pause(_ record: VMRecord, paths: VMPaths) throws
     func resume(_ record: VMRecord, paths: VMPaths) throws

@@ -62,7 +62,8 @@ public final class Executor: @unchecked Sendable {
     public func apply(_ plan: Plan, desired: Stack, observed: ObservedState) -> ApplyReport {
         let instances = Dictionary(desired.instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var outcomes: [(Change, ActionOutcome)] = []
-        var failed: Set<ResourceAddress> = []
+        // A VM the plan cannot touch (its state file cannot be read) counts as failed for what depends on it.
+        var failed: Set<ResourceAddress> = Set(plan.blocked.map(\.address))
         let active = plan.changes.filter { $0.action != .noop }
         do { try runtime.allocateAddresses(for: desired) } catch {
             // Without addresses no VM with a NIC can boot; report it on every change rather than half-applying.
@@ -77,7 +78,8 @@ public final class Executor: @unchecked Sendable {
             let group = DispatchGroup()
             for (index, change) in changes.enumerated() {
                 if let blocker = blocker(of: change, failed: failed, instances: instances, observed: observed) {
-                    let outcome = ActionOutcome.skipped(reason: "\(blocker) failed or was skipped")
+                    let why = plan.blocked.contains { $0.address == blocker } ? "is not touched (its state file cannot be read)" : "failed or was skipped"
+                    let outcome = ActionOutcome.skipped(reason: "\(blocker) \(why)")
                     results.set(index, outcome)
                     events.finished(change, outcome: outcome)
                     continue

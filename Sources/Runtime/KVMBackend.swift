@@ -188,6 +188,10 @@ public struct KVMBackend: Backend {
     public func stop(_ record: VMRecord, paths: VMPaths, timeout: Duration) throws -> StopOutcome {
         guard let (pid, startTime) = VMProcess.currentPid(record, paths: paths),
               VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) else { return .alreadyStopped }
+        return try stopProcess(name: record.name, pid: pid, startTime: startTime, paths: paths, timeout: timeout)
+    }
+
+    public func stopProcess(name: String, pid: Int32, startTime: UInt64?, paths: VMPaths, timeout: Duration) throws -> StopOutcome {
         // Graceful: the ACPI power button (the default guest's acpid powers off); vmctl-vmm then exits 0.
         let asked = (try? ControlClient(path: paths.controlSocket, timeout: .seconds(2)).shutdown(.acpi)) != nil
         if Self.waitForEnd(pid: pid, startTime: startTime, paths: paths, timeout: asked ? timeout : .seconds(1)) { return .graceful }
@@ -196,7 +200,7 @@ public struct KVMBackend: Backend {
            Self.waitForEnd(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5)) { return .forced }
         kill(pid, SIGKILL)
         guard Self.waitForEnd(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5)) else {
-            throw RuntimeError.vm(name: record.name, operation: "stop", reason: "process \(pid) did not exit after SIGKILL")
+            throw RuntimeError.vm(name: name, operation: "stop", reason: "process \(pid) did not exit after SIGKILL")
         }
         return .forced
     }

@@ -8,6 +8,8 @@ public struct StackPaths: Sendable {
 
     public var lock: String { root + "/lock" }
     public var lockHolder: String { root + "/lock.holder" }
+    /// The budget the stack was last applied with (`StackRecord`).
+    public var stackRecord: String { root + "/stack.json" }
     public var vms: String { root + "/vms" }
     public var volumes: String { root + "/volumes" }
     public var networks: String { root + "/networks" }

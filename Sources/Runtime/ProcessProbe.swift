@@ -36,6 +36,14 @@ enum ProcessProbe {
 
     static var clockTicksPerSecond: UInt64 { UInt64(max(1, sysconf(Int32(_SC_CLK_TCK)))) }
 
+    /// When the process started, in seconds since 1970: the boot time (`btime` in /proc/stat) plus its start time.
+    static func startedAt(_ pid: Int32) -> Double? {
+        guard let ticks = startTime(of: pid), let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+              let boot = Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else { return nil }
+        return boot + Double(ticks) / Double(clockTicksPerSecond)
+    }
+
     /// Seconds since boot, from /proc/uptime.
     static func uptime() -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8) else { return nil }

@@ -101,6 +101,10 @@ public struct QEMUBackend: Backend {
     public func stop(_ record: VMRecord, paths: VMPaths, timeout: Duration) throws -> StopOutcome {
         guard let (pid, startTime) = VMProcess.currentPid(record, paths: paths),
               VMProcess.isOurs(pid: pid, startTime: startTime, paths: paths) else { return .alreadyStopped }
+        return try stopProcess(name: record.name, pid: pid, startTime: startTime, paths: paths, timeout: timeout)
+    }
+
+    public func stopProcess(name: String, pid: Int32, startTime: UInt64?, paths: VMPaths, timeout: Duration) throws -> StopOutcome {
         // Graceful: an ACPI power-button press; the guest shuts down and QEMU exits by itself.
         if let qmp = try? QMPClient(path: paths.controlSocket) {
             _ = try? qmp.execute("system_powerdown")
@@ -111,7 +115,7 @@ public struct QEMUBackend: Backend {
         // QMP is gone or QEMU ignores it: end the process.
         kill(pid, SIGKILL)
         guard VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5)) else {
-            throw RuntimeError.vm(name: record.name, operation: "stop", reason: "process \(pid) did not exit after SIGKILL")
+            throw RuntimeError.vm(name: name, operation: "stop", reason: "process \(pid) did not exit after SIGKILL")
         }
         return .forced
     }

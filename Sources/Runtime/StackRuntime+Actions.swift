@@ -72,7 +72,12 @@ extension StackRuntime {
 
     @discardableResult
     public func stop(_ name: String, newSpec: VMSpec? = nil, timeout: Duration = .seconds(30)) throws -> StopOutcome {
-        guard var record = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record) else {
+        let found: VMRecord?
+        do { found = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record) } catch RuntimeError.unreadableState {
+            // Its VMM can still be stopped; the record stays as it is, for the user to fix or for destroy to remove.
+            return try stopDamaged(name, timeout: timeout)
+        }
+        guard var record = found else {
             throw RuntimeError.vm(name: name, operation: "stop", reason: "no such VM in stack '\(stack)'")
         }
         let outcome = try backend(record.backend, for: name).stop(record, paths: paths.vm(name), timeout: timeout)
@@ -122,7 +127,12 @@ extension StackRuntime {
     /// VM gets the same addresses, which the other VMs' /etc/hosts already list).
     public func destroy(_ name: String, keepAddresses: Bool = false) throws {
         let paths = self.paths.vm(name)
-        guard let record = try AtomicFile.readJSON(VMRecord.self, from: paths.record) else {
+        let found: VMRecord?
+        do { found = try AtomicFile.readJSON(VMRecord.self, from: paths.record) } catch RuntimeError.unreadableState {
+            try destroyDamaged(name)
+            return
+        }
+        guard let record = found else {
             if FileManager.default.fileExists(atPath: paths.directory) { try FileManager.default.removeItem(atPath: paths.directory) }
             return
         }

@@ -39,7 +39,9 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
 
     public func observe() throws -> ObservedState {
         var state = ObservedState(stack: stack)
-        let records = try records()
+        let scan = scanRecords()
+        let records = scan.records
+        state.damagedVMs = scan.damaged
         for (name, status) in inspectAll(records) {
             guard let record = records[name] else { continue }
             state.vms[name] = ObservedVM(name: name, spec: record.spec, state: status.state, backend: record.backend,
@@ -63,15 +65,6 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         var statuses: [String: VMProcessStatus] = [:]
         for (index, entry) in entries.enumerated() { statuses[entry.key] = results.get(index) }
         return statuses
-    }
-
-    /// Every VM record of the stack, by name.
-    public func records() throws -> [String: VMRecord] {
-        var records: [String: VMRecord] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.vms)) ?? [] {
-            if let record = try AtomicFile.readJSON(VMRecord.self, from: paths.vm(name).record) { records[name] = record }
-        }
-        return records
     }
 
     public func inspect(_ record: VMRecord) -> VMProcessStatus {

@@ -147,14 +147,18 @@ enum VMProcess {
             kill(pid, SIGKILL)
             _ = VMProcess.waitForExit(pid: pid, startTime: startTime, paths: paths, timeout: .seconds(5))
         }
-        // The wrapper writes `exit` just after the VMM ends, and may do so while the folder is being removed (a
-        // busy host delays it): try again for a few seconds before calling it a failure.
+        try removeFolder(paths, vm: record.name)
+    }
+
+    /// Removes a VM's folder once its VMM has ended. The wrapper writes `exit` just after the VMM ends, and may do so
+    /// while the folder is being removed (a busy host delays it): try again for a few seconds before calling it a failure.
+    static func removeFolder(_ paths: VMPaths, vm: String) throws {
         var lastError: Error?
         for attempt in 0..<40 {
             Thread.sleep(forTimeInterval: attempt == 0 ? 0.05 : 0.1)
             do { try FileManager.default.removeItem(atPath: paths.directory); return } catch { lastError = error }
             if !FileManager.default.fileExists(atPath: paths.directory) { return }
         }
-        throw RuntimeError.vm(name: record.name, operation: "destroy", reason: "cannot remove \(paths.directory): \(lastError?.localizedDescription ?? "unknown error")")
+        throw RuntimeError.vm(name: vm, operation: "destroy", reason: "cannot remove \(paths.directory): \(lastError?.localizedDescription ?? "unknown error")")
     }
 }

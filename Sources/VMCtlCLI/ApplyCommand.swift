@@ -72,14 +72,19 @@ struct ApplyCommand: ParsableCommand {
         if format.output == .human { Console.out(PlanView(style: style).render(thePlan)) }
         Console.err(PlanView(style: Style(enabled: false)).renderRefusals(thePlan))
         guard thePlan.isApplicable else { throw ExitCode(1) }
+        // A VM whose state file cannot be read is left alone; the rest is applied, and apply exits 1 for it.
+        let blocked = thePlan.blocked.count
         guard thePlan.hasChanges else {
+            try record(desired, runtime)
             if format.output == .json { Console.out(ApplyJSON.encode(ApplyJSON(stack: desired.name, report: nil))) }
+            if blocked > 0 { throw ExitCode(1) }
             return
         }
         guard try confirmed() else {
             Console.err("Apply cancelled; nothing was changed.\n")
             throw ExitCode(1)
         }
+        try record(desired, runtime)
 
         let live = ApplyDisplayMode.choose(output: format.output) == .live ? LiveApplyDisplay(changes: thePlan.changes, style: style) : nil
         let executor = Executor(runtime: runtime, options: ApplyOptions(parallelism: parallelism),
@@ -103,10 +108,19 @@ struct ApplyCommand: ParsableCommand {
         case .human:
             if live != nil { Console.out(LiveApplyDisplay.failureDetails(report, style: style)) }
             let done = report.outcomes.count - report.failures
-            let verdict = report.failures == 0 ? style.green("Apply complete") : style.red("Apply failed")
-            Console.out("\n\(style.bold(verdict)): \(done) done, \(report.failures) failed or skipped, in \(elapsed).\(report.interrupted ? " Interrupted; run apply again to finish." : "")\n")
+            let untouched = blocked == 0 ? "" : ", \(blocked) VM\(blocked == 1 ? "" : "s") not touched (state file cannot be read, see above)"
+            let verdict = report.failures == 0 && blocked == 0 ? style.green("Apply complete") : style.red("Apply failed")
+            Console.out("\n\(style.bold(verdict)): \(done) done, \(report.failures) failed or skipped\(untouched), in \(elapsed).\(report.interrupted ? " Interrupted; run apply again to finish." : "")\n")
         }
-        if report.failures > 0 || report.interrupted { throw ExitCode(1) }
+        if report.failures > 0 || report.interrupted || blocked > 0 { throw ExitCode(1) }
+    }
+
+    /// Records the budget the stack is applied with (also when nothing else changes: `host` may have), for `vmctl destroy`.
+    private func record(_ desired: Stack, _ runtime: StackRuntime) throws {
+        do { try runtime.saveStackRecord(desired) } catch {
+            Console.err("vmctl: error: stack '\(desired.name)': cannot record its limits: \(error)\n")
+            throw ExitCode(1)
+        }
     }
 
     private func observe(_ runtime: StackRuntime) throws -> ObservedState {

@@ -20,7 +20,7 @@ struct ConsoleCommand: ParsableCommand {
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: try context.chooseStack(selection.stack))
         let path = runtime.paths.vm(vm).consoleSocket
-        if (try? runtime.records())?[vm]?.backend == .kvm, !FileManager.default.fileExists(atPath: path) {
+        if runtime.records()[vm]?.backend == .kvm, !FileManager.default.fileExists(atPath: path) {
             // A vmctl-vmm from before console sockets serves none: only a restart gives the VM one.
             Console.err("vmctl: error: VM '\(vm)': console failed: no console socket at \(path): the VM is not running, or its vmctl-vmm predates console sockets (vmctl restart \(vm) gives it one); vmctl logs \(vm) shows its console output\n")
             throw ExitCode(1)

@@ -34,12 +34,14 @@ struct DestroyCommand: ParsableCommand {
             Console.err("vmctl: error: \(error)\n")
             throw ExitCode(1)
         }
-        // Destroying is applying an empty stack with pruning: the planner orders the teardown.
-        let host = HostProbe.facts()
-        let empty = Stack(name: name, host: HostBudget(cpus: host.cpus, memory: host.memory))
-        let plan = Planner.plan(desired: empty, observed: observed, options: PlanOptions(prune: true, pruneVolumes: volumes))
+        // Destroying is applying an empty stack with pruning: the planner orders the teardown. The capacity line
+        // compares against the budget the stack was applied with, as apply's did.
+        let (host, fallback) = appliedBudget(runtime)
+        let empty = Stack(name: name, host: host)
+        let plan = Planner.destroy(stack: name, host: host, observed: observed, deleteVolumes: volumes)
         let style = Style.forStandardOutput()
         Console.out(PlanView(style: style).render(plan))
+        if let fallback { Console.out(fallback + "\n") }
         if plan.hasChanges {
             let env = ProcessInfo.processInfo.environment
             if !(autoApprove || env["CI"] == "true" || isatty(STDIN_FILENO) != 1) {
@@ -57,7 +59,25 @@ struct DestroyCommand: ParsableCommand {
         Console.out("Destroyed stack \(name)\(volumes ? "" : "; volumes kept (--volumes deletes them)").\n")
     }
 
-    /// Runtime files go; the stack folder stays only while it holds volumes.
+    /// The budget recorded at apply (stack.json); for a stack applied before it was recorded, or whose record cannot
+    /// be read, this host's defaults and a line that says so.
+    private func appliedBudget(_ runtime: StackRuntime) -> (HostBudget, String?) {
+        let defaults = HostBudget.defaults(for: HostProbe.facts())
+        let why: String
+        do {
+            if let record = try runtime.stackRecord() { return (record.host, nil) }
+            why = "\(runtime.paths.stackRecord) is missing: the stack was applied by a vmctl that did not record its limits"
+        } catch RuntimeError.unreadableState(let file, let reason) {
+            why = "\(file) cannot be read (\(reason); the next apply writes it anew)"
+        } catch {
+            why = "\(error)"
+        }
+        return (defaults, "Capacity limits: this host's defaults (host.cpus \(defaults.cpus), host.memory \(defaults.memory.approximate), "
+                    + "as for a manifest without host), since \(why).")
+    }
+
+    /// Runtime files go; the stack folder stays only while it holds volumes (with stack.json, so a later
+    /// `destroy --volumes` still knows the stack's limits).
     private func removeLeftovers(_ runtime: StackRuntime, keepVolumes: Bool) throws {
         let manager = FileManager.default
         // The lock file goes too; StackLock re-checks the file after locking, so a waiting vmctl is safe.

@@ -51,7 +51,12 @@ struct ExecCommand: ParsableCommand {
         }
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: try context.chooseStack(selection.stack))
-        guard let record = (try? runtime.records())?[vm] else { throw UsageError(message: "VM '\(vm)': no such VM in stack '\(runtime.stack)'") }
+        let scan = runtime.scanRecords()
+        if let damaged = scan.damaged[vm] {
+            Console.err("vmctl: error: VM '\(vm)': exec failed: cannot read its state file \(damaged.file): \(damaged.reason)\n    hint: \(damaged.advice(stack: runtime.stack))\n")
+            throw ExitCode(1)
+        }
+        guard let record = scan.records[vm] else { throw UsageError(message: "VM '\(vm)': no such VM in stack '\(runtime.stack)'") }
         if record.spec.image != nil {
             // Image VMs have no vmctl agent: their commands go through SSH as the user vmctl.
             try runThroughSSH(runtime)

@@ -11,7 +11,7 @@ struct PlanCommand: ParsableCommand {
         discussion: """
             Compares the manifests with what exists on the host. Symbols: + create, - delete, ~ update in place, -/+ replace, ↻ restart, ▶ start, ■ stop, ⟲ reset. Impacts: none, live, restart, recreate, destroy, data-loss.
 
-            Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error or refused plan, 2 usage error.
+            Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error, refused plan, or a VM whose state file cannot be read (the rest is still planned), 2 usage error.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -60,6 +60,8 @@ struct PlanCommand: ParsableCommand {
         Console.err(PlanView(style: Style(enabled: false)).renderRefusals(plan))
         guard plan.isApplicable else { throw ExitCode(1) }
         if let out { try save(SavedPlan(plan: plan, desired: stack, observed: observed), to: out) }
+        // Apply would apply the rest, but the stack cannot match the manifest: an error for pipelines.
+        if !plan.blocked.isEmpty { throw ExitCode(1) }
         if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
     }
 

@@ -34,7 +34,10 @@ struct PlanView {
     func render(_ plan: Plan) -> String {
         var out = ""
         let active = plan.changes.filter { $0.action != .noop }
-        if active.isEmpty && !plan.refusals.isEmpty {
+        if active.isEmpty && !plan.blocked.isEmpty && plan.refusals.isEmpty {
+            let count = plan.blocked.count
+            out += "No changes to make; \(count) VM\(count == 1 ? "" : "s") cannot be planned (see the errors below).\n"
+        } else if active.isEmpty && !plan.refusals.isEmpty {
             // Something differs, but only in ways vmctl refuses to change: "matches the manifest" would be false.
             out += "No changes can be planned: the plan is refused (see the errors below).\n"
         } else if active.isEmpty && !plan.kept.isEmpty {
@@ -108,12 +111,17 @@ struct PlanView {
         return style.bold("Plan: " + parts.joined(separator: ", ") + ".")
     }
 
+    /// Refusals of the whole plan, then the resources it cannot touch: both for standard error.
     func renderRefusals(_ plan: Plan) -> String {
         var out = ""
         for refusal in plan.refusals {
             let at = refusal.address.map { "\($0): " } ?? ""
             out += "vmctl: error: plan refused: \(at)\(refusal.message)\n"
             if let hint = refusal.hint { out += "    hint: \(hint)\n" }
+        }
+        for blocked in plan.blocked {
+            out += "vmctl: error: \(blocked.address): \(blocked.message)\n"
+            if let hint = blocked.hint { out += "    hint: \(hint)\n" }
         }
         return out
     }

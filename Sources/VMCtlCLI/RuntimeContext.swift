@@ -14,9 +14,13 @@ struct RuntimeContext {
         StackRuntime(stateDirectory: stateDirectory, stack: stack, guests: DefaultGuestProvider(stateDirectory: stateDirectory))
     }
 
-    /// Stacks with state on this host.
+    /// Stacks with state on this host (their folders), sorted by name.
     func stacks() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: stateDirectory.path + "/stacks")) ?? []).sorted()
+        let folder = stateDirectory.path + "/stacks"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { name in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder) && isFolder.boolValue
+        }.sorted()
     }
 
     /// The named stack, or the only one there is.

@@ -9,7 +9,11 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the VMs of a stack as they really are, read live from their processes.",
-        discussion: "With manifests, VMs whose running spec differs from them are marked as drifted (*) and VMs the manifest lacks are listed. Without, --stack names the stack (default: the only one).")
+        discussion: """
+            With manifests, VMs whose running spec differs from them are marked as drifted (*) and VMs the manifest lacks are listed. Without, --stack names the stack; with neither, every stack on the host is shown, one table per stack (-o json: the only stack's object, or an array of them when there are none or several; see schemas/status.v1.json).
+
+            A VM whose state file (vm.json) cannot be read is shown as unknown, with the file and why.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var format: OutputOptions
@@ -24,129 +28,50 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let desired = paths.isEmpty ? nil : try StackLoading.requireStack(paths)
         let context = RuntimeContext(global)
-        let name = try desired?.name ?? context.chooseStack(selection.stack)
-        let runtime = context.runtime(for: name)
-        let report: StatusReport
-        do { report = try StatusReport.read(runtime, desired: desired) } catch {
-            Console.err("vmctl: error: \(error)\n")
-            throw ExitCode(1)
+        if let name = desired?.name ?? selection.stack {
+            guard let report = read(context.runtime(for: name), desired: desired) else { throw ExitCode(1) }
+            render(report)
+            return
         }
+        // No stack named: the host-wide view, like `virsh list --all`.
+        let stacks = context.stacks()
+        if stacks.count == 1 {
+            // One stack: one object, as before (the contract of schemas/status.v1.json for one stack).
+            guard let report = read(context.runtime(for: stacks[0]), desired: nil) else { throw ExitCode(1) }
+            render(report)
+            return
+        }
+        var reports: [StatusReport] = []
+        var failed = false
+        for name in stacks {
+            // An unreadable stack is reported and the others are still shown.
+            if let report = read(context.runtime(for: name), desired: nil) { reports.append(report) } else { failed = true }
+        }
+        switch format.output {
+        case .json: Console.out(reports.isEmpty ? "[]\n" : PlanJSON.encode(reports))
+        case .human:
+            if stacks.isEmpty {
+                Console.out("No stacks on this host (state folder \(context.stateDirectory.path)); vmctl apply MANIFEST creates one.\n")
+            }
+            let style = Style.forStandardOutput()
+            Console.out(reports.map { $0.table(style: style, wide: wide) }.joined(separator: "\n"))
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// The stack's report, or nil after saying on standard error why it cannot be read.
+    private func read(_ runtime: StackRuntime, desired: Stack?) -> StatusReport? {
+        do { return try StatusReport.read(runtime, desired: desired) } catch {
+            Console.err("vmctl: error: stack '\(runtime.stack)': \(error)\n")
+            return nil
+        }
+    }
+
+    private func render(_ report: StatusReport) {
         switch format.output {
         case .json: Console.out(PlanJSON.encode(report))
         case .human: Console.out(report.table(style: .forStandardOutput(), wide: wide))
         }
-    }
-}
-
-/// What `vmctl status` shows (schemas/status.v1.json).
-struct StatusReport: Encodable {
-    struct VM: Encodable {
-        var name: String
-        var state: String
-        var backend: String
-        var backendReason: String
-        var cpus: Int
-        var memoryBytes: UInt64
-        var uptimeSeconds: Double?
-        var pid: Int32?
-        var exitStatus: Int?
-        var signal: Int?
-        /// Why the VMM ended, where the backend knows (kvm: vmctl-vmm's exit code and log).
-        var exitReason: String?
-        var residentBytes: UInt64?
-        var lastStop: String?
-        /// nil without a manifest; true when the running spec differs from it or the manifest lacks the VM.
-        var drift: Bool?
-        var inManifest: Bool?
-        var image: String? = nil
-        var rootDiskBytes: UInt64? = nil
-        var ssh: String? = nil
-        var ports: [String]? = nil
-        var notReady: String? = nil
-    }
-
-    var formatVersion = 1
-    var stack: String
-    var vms: [VM]
-    var networks: [String]
-    var volumes: [String: UInt64]
-
-    static func read(_ runtime: StackRuntime, desired: Stack?) throws -> StatusReport {
-        let records = try runtime.records()
-        let instances = desired.map { Dictionary($0.instances.map { ($0.name, $0.spec) }, uniquingKeysWith: { a, _ in a }) }
-        let now = Date().timeIntervalSince1970
-        var vms: [VM] = []
-        let statuses = runtime.inspectAll(records)
-        for (name, record) in records.sorted(by: { $0.key < $1.key }) {
-            let status = statuses[name] ?? runtime.inspect(record)
-            let wanted = instances?[name]
-            let drift = instances.map { _ in wanted.map { VMDriftCheck.differs(record.spec, $0) } ?? true }
-            var vm = VM(name: name, state: status.state.rawValue, backend: record.backend.rawValue, backendReason: record.backendReason,
-                        cpus: record.spec.cpus, memoryBytes: record.spec.memory.bytes,
-                        uptimeSeconds: status.state.holdsResources ? record.launchedAt.map { max(0, now - $0) } : nil,
-                        pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, exitReason: status.exitReason,
-                        residentBytes: status.residentBytes,
-                        lastStop: record.lastStop, drift: drift, inManifest: instances.map { $0[name] != nil })
-            if record.spec.image != nil {
-                let paths = runtime.paths.vm(name)
-                vm.image = record.imageDigest
-                vm.rootDiskBytes = DiskUsage.allocatedBytes(paths.rootDisk)
-                vm.ssh = record.sshPort.map { "127.0.0.1:\($0)" }
-                vm.ports = record.spec.ports.map(\.summary)
-                if status.state == .starting { vm.notReady = try? String(contentsOfFile: paths.notReady, encoding: .utf8) }
-            }
-            vms.append(vm)
-        }
-        if let instances {
-            for name in instances.keys.sorted() where records[name] == nil {
-                vms.append(VM(name: name, state: "absent", backend: "-", backendReason: "not created yet", cpus: instances[name]?.cpus ?? 0,
-                              memoryBytes: instances[name]?.memory.bytes ?? 0, drift: true, inManifest: true))
-            }
-        }
-        // Networks and volumes only: the VMs were inspected above, once.
-        return StatusReport(stack: runtime.stack, vms: vms, networks: try runtime.observeNetworks().keys.sorted(),
-                            volumes: try runtime.observeVolumes().mapValues(\.size.bytes))
-    }
-
-    func table(style: Style, wide: Bool = false) -> String {
-        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"] + (wide ? ["WHY"] : [])]
-        for vm in vms {
-            var state = vm.state
-            if let signal = vm.signal { state += " (signal \(signal))" } else if let code = vm.exitStatus { state += " (exit \(code))" }
-            rows.append([(vm.drift == true ? "*" : "") + vm.name, state, vm.backend, "\(vm.cpus)",
-                         ByteSize(bytes: vm.memoryBytes).description, vm.uptimeSeconds.map(Self.uptime) ?? "-", vm.pid.map(String.init) ?? "-"]
-                        + (wide ? [vm.backendReason] : []))
-        }
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        var out = "Stack \(stack)\n"
-        for (index, row) in rows.enumerated() {
-            let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-            out += (index == 0 ? style.bold(line) : line) + "\n"
-        }
-        if vms.isEmpty { out += "(no VMs)\n" }
-        for vm in vms where vm.state == "crashed" { if let reason = vm.exitReason { out += "\(vm.name): \(reason)\n" } }
-        for vm in vms where vm.ssh != nil || !(vm.ports ?? []).isEmpty {
-            let forwards = (vm.ssh.map { ["ssh \($0)"] } ?? []) + (vm.ports ?? [])
-            out += "\(vm.name): \(forwards.joined(separator: ", "))\n"
-        }
-        if wide {
-            for vm in vms {
-                if let image = vm.image {
-                    out += "\(vm.name): image sha256:\(image.prefix(12))…, root disk \(ByteSize(bytes: vm.rootDiskBytes ?? 0).approximate) on the host\n"
-                }
-                if let reason = vm.notReady { out += "\(vm.name): not ready: \(reason)\n" }
-            }
-        }
-        if vms.contains(where: { $0.drift == true }) { out += "* differs from the manifest: vmctl plan shows how\n" }
-        return out
-    }
-
-    static func uptime(_ seconds: Double) -> String {
-        let s = Int(seconds)
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
-        return "\(s / 3600)h\(s % 3600 / 60)m"
     }
 }
 

@@ -5,18 +5,22 @@ public struct ObservedState: Hashable, Sendable, Codable {
     public var vms: [String: ObservedVM]
     public var networks: [String: ObservedNetwork]
     public var volumes: [String: ObservedVolume]
+    /// VMs whose state file exists but cannot be read, by name. vmctl does not know their spec or power state, so
+    /// plans leave them alone (only `vmctl destroy` removes them, after saying so).
+    public var damagedVMs: [String: DamagedVM]
 
     public init(stack: String, vms: [String: ObservedVM] = [:], networks: [String: ObservedNetwork] = [:],
-                volumes: [String: ObservedVolume] = [:]) {
+                volumes: [String: ObservedVolume] = [:], damagedVMs: [String: DamagedVM] = [:]) {
         self.stack = stack
         self.vms = vms
         self.networks = networks
         self.volumes = volumes
+        self.damagedVMs = damagedVMs
     }
 
     public static func empty(_ stack: String) -> ObservedState { ObservedState(stack: stack) }
 
-    enum CodingKeys: String, CodingKey { case stack, vms, networks, volumes }
+    enum CodingKeys: String, CodingKey { case stack, vms, networks, volumes, damagedVMs }
 
     // Sections may be omitted in state files and fixtures; absent means none.
     public init(from decoder: Decoder) throws {
@@ -25,6 +29,47 @@ public struct ObservedState: Hashable, Sendable, Codable {
         vms = try c.decodeIfPresent([String: ObservedVM].self, forKey: .vms) ?? [:]
         networks = try c.decodeIfPresent([String: ObservedNetwork].self, forKey: .networks) ?? [:]
         volumes = try c.decodeIfPresent([String: ObservedVolume].self, forKey: .volumes) ?? [:]
+        damagedVMs = try c.decodeIfPresent([String: DamagedVM].self, forKey: .damagedVMs) ?? [:]
+    }
+
+    // `damagedVMs` only when there are some, so the fingerprint of a healthy stack is what it always was.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(stack, forKey: .stack)
+        try c.encode(vms, forKey: .vms)
+        try c.encode(networks, forKey: .networks)
+        try c.encode(volumes, forKey: .volumes)
+        if !damagedVMs.isEmpty { try c.encode(damagedVMs, forKey: .damagedVMs) }
+    }
+}
+
+/// A VM whose state file (`vm.json`) exists but cannot be read: a disk error, a hand edit, a truncated copy.
+public struct DamagedVM: Hashable, Sendable, Codable {
+    public var name: String
+    /// The file that cannot be read, and why, in words.
+    public var file: String
+    public var reason: String
+    /// The VMM's pid when it still runs: found from the wrapper's pid file and checked (start time, command line).
+    public var pid: Int32?
+
+    public init(name: String, file: String, reason: String, pid: Int32? = nil) {
+        self.name = name
+        self.file = file
+        self.reason = reason
+        self.pid = pid
+    }
+
+    /// What the user can do, in one sentence (plan errors, status, stop).
+    public func advice(stack: String) -> String {
+        let stop = pid.map { "stop the VM (its VMM runs, pid \($0): vmctl stop --stack \(stack) \(name)), then " } ?? ""
+        return "fix the file or restore it (vmctl leaves it untouched); or \(stop)move it aside (mv \(file) \(file).damaged) "
+            + "and the next vmctl apply creates the VM anew; vmctl destroy --stack \(stack) removes it with the stack"
+    }
+
+    /// The VM's folder: the file's.
+    public var folder: String {
+        guard let slash = file.lastIndex(of: "/") else { return "." }
+        return String(file[..<slash])
     }
 }
 

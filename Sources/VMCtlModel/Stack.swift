@@ -42,6 +42,12 @@ public struct HostBudget: Hashable, Sendable, Codable {
         self.memoryOvercommit = memoryOvercommit
     }
 
+    /// The budget of a stack whose manifest has no `host`: every CPU, 80% of the RAM (whole MiB), default overcommit.
+    public static func defaults(for host: HostFacts) -> HostBudget {
+        let memory = UInt64(Double(host.memory.bytes) * defaultMemoryShare) / ByteSize.mib * ByteSize.mib
+        return HostBudget(cpus: host.cpus, memory: ByteSize(bytes: memory))
+    }
+
     public var vcpuLimit: Double { Double(cpus) * cpuOvercommit }
     /// Saturates at UInt64.max: overcommit has no upper bound, and UInt64(_:) traps on a Double out of range.
     public var memoryLimit: UInt64 {

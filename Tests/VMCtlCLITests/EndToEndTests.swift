@@ -103,7 +103,8 @@ struct EndToEndTests {
         let destroy = try env.vmctl("destroy", "--stack", "trio", "--auto-approve")
         #expect(destroy.status == 0, "destroy: \(destroy.stdout)\(destroy.stderr)")
         #expect(env.processes().isEmpty, "processes left by destroy: \(env.processes())")
-        #expect(env.files(under: env.stackFolder) == ["volumes", "volumes/data.img", "volumes/data.json"])
+        // The budget the stack was applied with stays with its volumes, for a later destroy --volumes.
+        #expect(env.files(under: env.stackFolder) == ["stack.json", "volumes", "volumes/data.img", "volumes/data.json"])
         let purge = try env.vmctl("destroy", "--stack", "trio", "--auto-approve", "--volumes")
         #expect(purge.status == 0, "destroy --volumes: \(purge.stdout)\(purge.stderr)")
         #expect(!FileManager.default.fileExists(atPath: env.stackFolder))

@@ -4,7 +4,7 @@ import Testing
 /// End-to-end for the commands an operator uses on a running stack: pause/resume, the console, status
 /// output against its JSON Schema, and Ctrl-C during an apply. Nested in `RealVMTests` (serialized).
 extension RealVMTests {
-@Suite("End to end: pause/resume, console, status schema, Ctrl-C")
+@Suite("End to end: pause/resume, console, status schema, Ctrl-C, a damaged vm.json")
 struct OperationsEndToEndTests {
     static let pair = """
         apiVersion: vmctl/v1
@@ -64,6 +64,41 @@ struct OperationsEndToEndTests {
         #expect(console.status == 0, "\(console.stderr)")
         #expect(console.stdout.contains("console-42"), "\(console.stdout)")
         #expect(console.stderr.contains("Ctrl-]"), "the escape key is announced: \(console.stderr)")
+    }
+
+    @Test("a running VM's vm.json is damaged: status shows it unknown with its QEMU's pid, plan leaves it alone, stop powers it off gracefully, destroy removes it",
+          .timeLimit(.minutes(3)))
+    func damagedRecordOfARunningVM() throws {
+        let env = try E2EStack(stack: "ops")
+        defer { env.tearDown() }
+        let manifest = try env.write(Self.pair)
+        let apply = try env.vmctl("apply", "--auto-approve", manifest)
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let qemu = try #require(try env.status()["first"]?.pid)
+        // No pid or start time left in the file: the VMM is found by the wrapper's pid file alone.
+        let record = env.stackFolder + "/vms/first/vm.json"
+        try "".write(toFile: record, atomically: true, encoding: .utf8)
+
+        let status = try env.status()
+        #expect(status["first"]?.state == "unknown" && status["first"]?.pid == qemu, "\(status.vms)")
+        #expect(status["second"]?.state == "running", "\(status.vms)")
+        let plan = try env.vmctl("plan", manifest)
+        #expect(plan.status == 1, "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stdout.hasPrefix("No changes to make; 1 VM cannot be planned"), "\(plan.stdout)")
+        #expect(plan.stderr.contains("vm.first: not touched: cannot read its state file \(record): the file is empty"), "\(plan.stderr)")
+
+        let stop = try env.vmctl("stop", "--stack", "ops", "first")
+        #expect(stop.status == 0, "\(stop.stdout)\(stop.stderr)")
+        #expect(stop.stdout == "first: stopped (graceful)\n", "QMP powers it off: \(stop.stdout)\(stop.stderr)")
+        #expect(!env.qemuProcesses().contains(qemu))
+        #expect(try String(contentsOfFile: record, encoding: .utf8) == "", "stop rewrote the damaged file")
+        #expect(try env.status()["second"]?.state == "running")
+
+        let destroy = try env.vmctl("destroy", "--stack", "ops", "--auto-approve")
+        #expect(destroy.status == 0, "\(destroy.stdout)\(destroy.stderr)")
+        #expect(destroy.stdout.contains("cannot read its state file \(record): the file is empty"), "\(destroy.stdout)")
+        #expect(env.processes().isEmpty, "\(env.processes())")
+        #expect(!FileManager.default.fileExists(atPath: env.stackFolder))
     }
 
     /// Writes `status -o json` (with and without manifests) to files and validates them with jsonschema.

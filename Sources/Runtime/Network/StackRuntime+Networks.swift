@@ -59,7 +59,7 @@ extension StackRuntime {
     /// The manifest cannot know leases: a static `ip` that a VM which stays, and runs, got dynamically would
     /// put two VMs on one address (its lease moves, but it keeps using the old address until it restarts).
     private func checkStaticAddressesAreFree(_ desired: Stack) throws {
-        let records = (try? self.records()) ?? [:]
+        let records = self.records()
         let kept = Set(desired.instances.map(\.name))
         for instance in desired.instances {
             for (index, nic) in instance.spec.networks.enumerated() {
@@ -81,7 +81,7 @@ extension StackRuntime {
         var nics: [VMLaunch.NIC] = []
         var guestNICs: [GuestNIC] = []
         var hosts: [(name: String, address: IPv4Address)] = []
-        let records = (try? self.records()) ?? [:]
+        let records = self.records()
         for (index, nic) in spec.networks.enumerated() {
             guard let network = try AtomicFile.readJSON(ObservedNetwork.self, from: paths.networkRecord(nic.network)) else {
                 throw RuntimeError.vm(name: name, operation: "attach network \(nic.network)", reason: "the network does not exist; apply the stack")
@@ -129,5 +129,14 @@ extension StackRuntime {
     /// Forgets the addresses of a deleted VM, so they can be given out again.
     func releaseAddresses(of name: String, spec: VMSpec) {
         for network in Set(spec.networks.map(\.network)) { try? AddressLeases(paths: paths.network(network)).release(vm: name) }
+    }
+
+    /// For a VM whose record cannot be read: its taps and addresses on every network of the stack, found by name.
+    func releaseAllAddresses(of name: String) {
+        for (network, record) in (try? observeNetworks()) ?? [:] {
+            try? AddressLeases(paths: paths.network(network)).release(vm: name)
+            guard record.spec.mode != .isolated else { continue }
+            for nic in 0..<16 { BridgeNetwork.removeTap(BridgeNetwork.tapName(stack: stack, vm: name, nic: nic)) }
+        }
     }
 }
