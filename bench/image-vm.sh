@@ -15,7 +15,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${RUNS:-2}
-counts=${COUNTS:-"1 2 4"}
+counts=${COUNTS-"1 2 4"}   # COUNTS="" skips the N-VM part
 if [[ -n ${VMCTL:-} ]]; then vmctl=$VMCTL; else
     echo "== building vmctl (release, scratch .build-release)" >&2
     swift build -c release --scratch-path .build-release --product vmctl >/dev/null
