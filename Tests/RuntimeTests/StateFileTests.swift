@@ -6,7 +6,7 @@ import VMCtlModel
 /// Reading state files: a damaged one is an error naming the file and saying why in words; a VM record that
 /// cannot be read is listed as damaged, and the other records of the stack are still read.
 @Suite("State files")
-struct StateFileTests {
+final class StateFileTests {
     let folder: String
     let runtime: StackRuntime
 
@@ -14,6 +14,8 @@ struct StateFileTests {
         folder = try GuestTestSupport.temporaryFolder("state")
         runtime = StackRuntime(stateDirectory: StateDirectory(path: folder), stack: "s", backends: [])
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     func write(_ text: String, vm: String) throws {
         try FileManager.default.createDirectory(atPath: runtime.paths.vm(vm).directory, withIntermediateDirectories: true)
