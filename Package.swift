@@ -23,6 +23,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         // SHA-256 for the image store and the guest cache (BoringSSL's assembly: several GB/s with SHA-NI).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // Telemetry (`vmctl reconcile`'s /metrics, docs/metrics.md): swift-metrics is the vendor-neutral metrics API,
+        // swift-prometheus keeps the series and writes Prometheus's text format, FlyingFox serves them over HTTP (plain
+        // sockets and Swift concurrency, no SwiftNIO to build), swift-service-lifecycle runs the server as a service
+        // with graceful shutdown, swift-log is the logging API that service-lifecycle speaks.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         .target(name: "VMCtlModel"),
@@ -50,11 +59,28 @@ let package = Package(
                                                      .product(name: "Yams", package: "Yams")]),
         .target(name: "Runtime", dependencies: ["VMCtlModel", "Planner", "VMMControl", "Images", "Provisioning",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
+        // `vmctl reconcile`: the loop that keeps a stack on a folder or git branch, supervision, status files and events.
+        .target(name: "Reconciler", dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", "Telemetry",
+                                                   .product(name: "Crypto", package: "swift-crypto"),
+                                                   .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(
             name: "VMCtlCLI",
-            dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", "Images", "Provisioning", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["VMCtlModel", "Manifest", "Planner", "Runtime", "Images", "Provisioning", "Reconciler", "Telemetry",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .executableTarget(name: "vmctl", dependencies: ["VMCtlCLI"]),
+        // Prometheus metrics for `vmctl reconcile` and their HTTP endpoint: a leaf (no Runtime, Manifest or VMCtlCLI) so
+        // the reconciler can use it and its tests need no VM.
+        .target(name: "Telemetry", dependencies: [
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // One small switch process per isolated network: like the VMM, no Foundation and no implicit imports.
         .target(name: "NetSwitch", swiftSettings: vmmStack),
         .executableTarget(name: "vmctl-switch", dependencies: ["NetSwitch"], swiftSettings: vmmStack),

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Writes files so a crash never leaves half a file: write a temporary sibling, fsync, rename.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String, mode: Int = 0o600) throws {
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String, mode: Int = 0o600) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { throw RuntimeError.io(operation: "create \(temporary)", code: errno) }
@@ -64,7 +64,7 @@ enum AtomicFile {
         }
     }
 
-    static func makeDirectory(_ path: String) throws {
+    public static func makeDirectory(_ path: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

@@ -34,6 +34,15 @@ enum ProcessProbe {
         return nil
     }
 
+    /// User plus system CPU time (fields 14 and 15 of /proc/PID/stat), in seconds.
+    static func cpuSeconds(of pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+        return Double(user + system) / Double(clockTicksPerSecond)
+    }
+
     static var clockTicksPerSecond: UInt64 { UInt64(max(1, sysconf(Int32(_SC_CLK_TCK)))) }
 
     /// When the process started, in seconds since 1970: the boot time (`btime` in /proc/stat) plus its start time.

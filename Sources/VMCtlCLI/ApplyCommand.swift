@@ -54,6 +54,7 @@ struct ApplyCommand: ParsableCommand {
         let desired = try saved?.desired ?? StackLoading.requireStack(paths, host: RuntimeContext(global).stateDirectory)
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: desired.name)
+        context.noteReconciler(desired.name, command: "apply")
         let lock = try context.lock(runtime, command: "vmctl apply", timeout: locking.lockTimeout)
         defer { withExtendedLifetime(lock) {} }
 

@@ -27,6 +27,7 @@ struct DestroyCommand: ParsableCommand {
         let context = RuntimeContext(global)
         let name = try paths.isEmpty ? context.chooseStack(selection.stack) : StackLoading.requireStack(paths).name
         let runtime = context.runtime(for: name)
+        context.noteReconciler(runtime.stack, command: "destroy")
         let lock = try context.lock(runtime, command: "vmctl destroy", timeout: locking.lockTimeout)
         defer { withExtendedLifetime(lock) {} }
         let observed: ObservedState

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reconciler
 import Runtime
 
 /// Builds the runtime for a stack from the global options, and picks the stack when none is named.
@@ -30,6 +31,16 @@ struct RuntimeContext {
         if stacks.count == 1 { return stacks[0] }
         if stacks.isEmpty { throw UsageError(message: "no stacks in \(stateDirectory.path); name one with --stack or give a manifest") }
         throw UsageError(message: "several stacks exist (\(stacks.joined(separator: ", "))); name one with --stack")
+    }
+
+    /// A manual change to a stack a reconciler manages lasts only until its next pass: say so before making it.
+    func noteReconciler(_ stack: String, command: String) {
+        let paths = ReconcilePaths(stateDirectory: stateDirectory, stack: stack)
+        guard let owner = ReconcilerLease.holder(paths) else { return }
+        let suspended = SuspendState.read(paths) != nil
+        Console.err("vmctl: note: stack '\(stack)' is managed by vmctl reconcile (pid \(owner.pid), source \(owner.source))"
+                    + (suspended ? ", suspended: your \(command) stays until 'vmctl reconcile resume'.\n"
+                                 : ": what your \(command) changes that its source does not say is undone at its next pass; 'vmctl reconcile suspend --stack \(stack)' first to keep it.\n"))
     }
 
     func lock(_ runtime: StackRuntime, command: String, timeout: Duration) throws -> StackLock {

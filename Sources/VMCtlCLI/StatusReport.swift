@@ -1,4 +1,5 @@
 import Foundation
+import Reconciler
 import Runtime
 import VMCtlModel
 
@@ -30,6 +31,23 @@ struct StatusReport: Encodable {
         /// State unknown: the VM's state file, which cannot be read, and why.
         var stateFile: String? = nil
         var stateError: String? = nil
+        /// Supervised by `vmctl reconcile`: starts after an exit, and the next try while in a crash loop.
+        var restarts: Int? = nil
+        var nextAttempt: String? = nil
+    }
+
+    /// The reconciler's view of the stack (its status file), when one manages it or it is suspended.
+    struct ReconcilerView: Encodable {
+        var running: Bool
+        var pid: Int32?
+        var source: String?
+        var suspended: Bool
+        var ready: Bool?
+        var reason: String?
+        var message: String?
+        var lastAppliedRevision: String?
+        var lastAttemptedRevision: String?
+        var nextTick: String?
     }
 
     var formatVersion = 1
@@ -37,6 +55,7 @@ struct StatusReport: Encodable {
     var vms: [VM]
     var networks: [String]
     var volumes: [String: UInt64]
+    var reconciler: ReconcilerView? = nil
 
     static func read(_ runtime: StackRuntime, desired: Stack?) throws -> StatusReport {
         let scan = runtime.scanRecords()
@@ -80,9 +99,33 @@ struct StatusReport: Encodable {
                               memoryBytes: instances[name]?.memory.bytes ?? 0, drift: true, inManifest: true))
             }
         }
+        let (reconciler, supervised) = reconcilerView(runtime)
+        for index in vms.indices {
+            guard let supervision = supervised[vms[index].name] else { continue }
+            vms[index].restarts = supervision.restarts
+            if ["stopped", "crashed"].contains(vms[index].state), reconciler?.running == true, supervision.inCrashLoop(at: Date()) {
+                vms[index].state = "crash-loop"
+                vms[index].nextAttempt = supervision.nextAttempt.map { ISO8601DateFormatter().string(from: $0) }
+            }
+        }
         // Networks and volumes only: the VMs were inspected above, once.
         return StatusReport(stack: runtime.stack, vms: vms, networks: try runtime.observeNetworks().keys.sorted(),
-                            volumes: try runtime.observeVolumes().mapValues(\.size.bytes))
+                            volumes: try runtime.observeVolumes().mapValues(\.size.bytes), reconciler: reconciler)
+    }
+
+    private static func reconcilerView(_ runtime: StackRuntime) -> (ReconcilerView?, [String: VMSupervision]) {
+        let paths = ReconcilePaths(stateDirectory: runtime.stateDirectory, stack: runtime.stack)
+        let status = ReconcileStatus.read(paths.status)
+        let owner = ReconcilerLease.holder(paths)
+        let suspended = SuspendState.read(paths) != nil
+        guard status != nil || owner != nil || suspended else { return (nil, [:]) }
+        let ready = status?.condition("Ready")
+        let iso = ISO8601DateFormatter()
+        let view = ReconcilerView(running: owner != nil, pid: owner?.pid, source: owner?.source ?? status?.source, suspended: suspended,
+                                  ready: ready?.status, reason: ready?.reason, message: ready?.message,
+                                  lastAppliedRevision: status?.lastAppliedRevision, lastAttemptedRevision: status?.lastAttemptedRevision,
+                                  nextTick: owner == nil ? nil : status?.nextTick.map { iso.string(from: $0) })
+        return (view, owner == nil ? [:] : status?.vms ?? [:])
     }
 
     func table(style: Style, wide: Bool = false) -> String {
@@ -124,8 +167,26 @@ struct StatusReport: Encodable {
                 if let reason = vm.notReady { out += "\(vm.name): not ready: \(reason)\n" }
             }
         }
+        for vm in vms where vm.state == "crash-loop" {
+            out += "\(vm.name): crash loop (back-off), next attempt at \(vm.nextAttempt ?? "?"); vmctl events --stack \(stack) shows why\n"
+        }
+        if let reconciler { out += reconcilerLine(reconciler) }
         if vms.contains(where: { $0.drift == true }) { out += "* differs from the manifest: vmctl plan shows how\n" }
         return out
+    }
+
+    private func reconcilerLine(_ view: ReconcilerView) -> String {
+        let who = view.running ? "vmctl reconcile (pid \(view.pid.map(String.init) ?? "?"), \(view.source ?? "?"))" : "no reconciler running"
+        var line = "Reconciler: \(who)"
+        if view.suspended { line += ", SUSPENDED" }
+        if let ready = view.ready {
+            line += ", \(ready ? "Ready" : "not ready") (\(view.reason ?? "?"))"
+        }
+        if let revision = view.lastAppliedRevision { line += ", applied \(shortRevision(revision))" }
+        if let next = view.nextTick, !view.suspended { line += ", next pass \(next)" }
+        line += "\n"
+        if view.ready == false, let message = view.message, !message.isEmpty { line += "    \(message)\n" }
+        return line
     }
 
     static func uptime(_ seconds: Double) -> String {

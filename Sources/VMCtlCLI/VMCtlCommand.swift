@@ -9,7 +9,8 @@ public struct VMCtlCommand: ParsableCommand {
         version: version,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self,
                       StartCommand.self, StopCommand.self, RestartCommand.self, ResetCommand.self, PauseCommand.self,
-                      ResumeCommand.self, DestroyCommand.self, LogsCommand.self, ConsoleCommand.self, ExecCommand.self, SSHToVMCommand.self, SchemaCommand.self, GuestCommand.self, ImageCommand.self])
+                      ResumeCommand.self, DestroyCommand.self, LogsCommand.self, ConsoleCommand.self, ExecCommand.self, SSHToVMCommand.self, SchemaCommand.self, GuestCommand.self, ImageCommand.self,
+                      ReconcileCommand.self, EventsCommand.self])
 
     public init() {}
 }

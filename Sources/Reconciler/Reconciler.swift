@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import Planner
+import Runtime
+import ServiceLifecycle
+import Telemetry
+import VMCtlModel
+
+/// Keeps one stack on the host equal to its source, level-triggered: every `interval` (sooner on a new revision, a VM
+/// to restart, or after a failure) it fetches, validates, plans against the live host and applies. Between ticks it
+/// watches the VMs' processes and restarts those whose `runStrategy` says so, backing off when they keep failing.
+///
+/// One task owns all of the state: `run()` takes wake-ups (timer, source poll, shutdown) from a stream one at a time,
+/// and the blocking work of a tick runs on a thread of its own so it never holds up Swift's cooperative pool.
+public actor Reconciler: Service {
+    let source: any StackSource
+    let options: ReconcileOptions
+    let stateDirectory: StateDirectory
+    let logger: Logger
+    let metrics: VMCtlMetrics?
+    let bootID: BootID
+    let environment: [String: String]
+    let runtimeFor: @Sendable (String) -> StackRuntime
+    let clock: @Sendable () -> Date
+    let jitter: @Sendable () -> Double
+
+    /// The stack this reconciler manages: known after the first revision that names one.
+    var stack: String?
+    var lease: ReconcilerLease?
+    var status: ReconcileStatus?
+    var lastGood: Stack?
+    var lastFetched: String?
+    var sourceChanged = true
+    var nextTick = Date.distantPast
+    /// VMs running when the host went down: started again after a reboot, whatever their strategy's view of a stop.
+    var rebootRecovery: Set<String> = []
+    var ticks = 0
+    var lastLiveness: [String: VMLiveness] = [:]
+    /// Why the reconciler cannot go on (another one owns the stack): `run()` ends with it.
+    var fatal: Error?
+    let current = CurrentApply()
+
+    public init(source: any StackSource, options: ReconcileOptions, stateDirectory: StateDirectory, logger: Logger,
+                metrics: VMCtlMetrics? = nil, bootID: BootID = BootID(),
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                runtimeFor: (@Sendable (String) -> StackRuntime)? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() },
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
+        self.source = source
+        self.options = options
+        self.stateDirectory = stateDirectory
+        self.logger = logger
+        self.metrics = metrics
+        self.bootID = bootID
+        self.environment = environment
+        self.runtimeFor = runtimeFor ?? { stack in
+            StackRuntime(stateDirectory: stateDirectory, stack: stack, guests: DefaultGuestProvider(stateDirectory: stateDirectory))
+        }
+        self.clock = clock
+        self.jitter = jitter
+    }
+
+    enum Wake: Sendable { case poll, sourceChanged }
+
+    /// Runs until graceful shutdown (SIGTERM): the current apply finishes its running actions and starts no new one.
+    public func run() async throws {
+        let (wakes, continuation) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(4))
+        let current = self.current
+        try await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                if !options.once {
+                    group.addTask { [options] in
+                        while !Task.isCancelled {
+                            continuation.yield(.poll)
+                            try? await Task.sleep(for: options.watchInterval)
+                        }
+                    }
+                    group.addTask { [source, options] in
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: options.sourcePollInterval)
+                            if Task.isCancelled { break }
+                            let revision = await Self.offPool { source.peek() }
+                            if let revision, await self.isNew(revision) { continuation.yield(.sourceChanged) }
+                        }
+                    }
+                } else {
+                    continuation.yield(.poll)
+                }
+                for await wake in wakes {
+                    if wake == .sourceChanged { sourceChanged = true }
+                    await poll()
+                    if options.once || clock() >= nextTick || sourceChanged || needsStart() {
+                        await tick()
+                    }
+                    if options.once || current.isStopping || fatal != nil { break }
+                }
+                continuation.finish()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            current.stop()
+            continuation.finish()
+        }
+        if let fatal { throw fatal }
+        writeStatus()
+    }
+
+    /// The result of `--once`: whether the stack ended the tick Ready.
+    public var isReady: Bool { status?.condition("Ready")?.status ?? false }
+
+    func isNew(_ revision: String) -> Bool { revision != lastFetched }
+
+    /// Runs blocking work (git, the executor's threads, /proc reads) on a thread of its own.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: work()) }
+        }
+    }
+}
+
+/// The executor of the apply in progress, so a SIGTERM can stop it from starting more (running actions finish).
+final class CurrentApply: @unchecked Sendable {
+    private let lock = NSLock()
+    private var executor: Executor?
+    private var stopping = false
+
+    var isStopping: Bool { lock.withLock { stopping } }
+
+    func stop() {
+        lock.withLock {
+            stopping = true
+            executor?.cancel()
+        }
+    }
+
+    /// False when shutdown has begun: the apply must not start.
+    func begin(_ executor: Executor) -> Bool {
+        lock.withLock {
+            if stopping { return false }
+            self.executor = executor
+            return true
+        }
+    }
+
+    func end() { lock.withLock { executor = nil } }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// One revision of the manifests, checked out in a folder.
+public struct SourceSnapshot: Sendable, Equatable {
+    /// The folder holding the stack's manifests.
+    public var manifests: String
+    /// The folder paths in manifests may reach without `--allow-path` (the checkout or the source folder).
+    public var root: String
+    /// A commit id, or a content digest for a plain folder.
+    public var revision: String
+}
+
+/// Where the desired state comes from: a folder, or a branch of a git repository.
+public protocol StackSource: Sendable {
+    /// For messages and the status file: `/srv/stack` or `git https://… (main)`.
+    var description: String { get }
+    /// Brings the newest revision into its folder. Throws `ReconcileError.source` with what went wrong.
+    func fetch() throws -> SourceSnapshot
+    /// A cheap look at the newest revision (no checkout), to start the next tick early when it changed; nil when
+    /// it cannot tell.
+    func peek() -> String?
+}
+
+/// Revisions are shown shortened, as git does.
+public func shortRevision(_ revision: String) -> String {
+    if let colon = revision.firstIndex(of: ":") { return String(revision[...colon]) + revision[revision.index(after: colon)...].prefix(12) }
+    return String(revision.prefix(12))
+}
