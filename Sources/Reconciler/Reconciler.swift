@@ -66,7 +66,7 @@ public actor Reconciler: Service {
     public func run() async throws {
         let (wakes, continuation) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(4))
         let current = self.current
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 if !options.once {
                     group.addTask { [options] in
