@@ -27,7 +27,14 @@ public struct FieldLocation: Hashable, Sendable {
 public enum ManifestLoader {
     public static let maxFileSize = 8 << 20
 
-    public static func load(_ sources: [ManifestSource], env: [String: String], host: HostFacts) -> ManifestResult {
+    /// With `host`, the stack is also checked against that machine: `host.cpus` and `host.memory` at most its size, each
+    /// VM's `cpus` at most its CPUs, and a budget the manifest leaves out filled from it (every CPU, 80% of the RAM).
+    ///
+    /// With `host` nil the verdict depends on the manifests alone: capacity is checked only for a dimension the
+    /// manifest states (`host.cpus`, `host.memory`). The stack's `host` then holds 0 for a dimension left out, meaning
+    /// unknown: such a stack is for reporting only and must never be planned or applied (load again with the facts of
+    /// the target host for that; a zero budget refuses every VM rather than overcommit).
+    public static func load(_ sources: [ManifestSource], env: [String: String], host: HostFacts?) -> ManifestResult {
         let sink = DiagnosticSink()
         var parts = StackParts()
         for source in sources {
