@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Manifest
+import Runtime
 import VMCtlModel
 
 struct ValidateCommand: ParsableCommand {
