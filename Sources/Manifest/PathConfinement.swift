@@ -63,7 +63,7 @@ public enum HostPathCheck {
             let reason = FileSystemPath.ResolveError(errno: errno)
             added.append(Diagnostic(.error, at: reference.location, path: reference.field,
                                     "\(reference.field): \(named) cannot be found on this host: \(reason)",
-                                    hint: "relative paths start from the folder of the manifest file"))
+                                    hint: reference.written.hasPrefix("/") ? nil : "relative paths start from the folder of the manifest file"))
         }
         guard !added.isEmpty else { return }
         result.diagnostics = (result.diagnostics + added).sorted()
