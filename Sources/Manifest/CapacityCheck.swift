@@ -2,20 +2,22 @@ import VMCtlModel
 
 /// Sum of vCPUs and memory over all VM instances against what the stack may use on the host.
 extension StackAssembler {
-    func checkCapacity(vms: [String: StackParts.Declared<VMSpec>], budget: HostBudget, host draft: StackParts.HostDraft?, at place: Place) {
+    /// `cpus` and `memory` say which dimensions have a known budget: stated in the manifest, or from the host's facts.
+    func checkCapacity(vms: [String: StackParts.Declared<VMSpec>], budget: HostBudget, host draft: StackParts.HostDraft?, at place: Place,
+                       cpus checkCPUs: Bool, memory checkMemory: Bool) {
         // A VM with a field error holds a default in that field: leave it out of the totals and say so.
         let specs = vms.values.filter(\.complete).compactMap { $0.spec?.value }.filter { ($0.replicas ?? 1) > 0 }
         let uncounted = vms.values.filter { !$0.complete || $0.spec == nil }.map(\.name.value).sorted()
         let note = uncounted.isEmpty ? "" : " (not counting \(uncounted.joined(separator: ", ")), whose fields have errors)"
         let vcpus = specs.reduce(0) { $0 + $1.cpus * ($1.replicas ?? 1) }
         let memory = specs.reduce(UInt64(0)) { $0 + $1.memory.bytes * UInt64($1.replicas ?? 1) }
-        if Double(vcpus) > budget.vcpuLimit {
+        if checkCPUs, Double(vcpus) > budget.vcpuLimit {
             let breakdown = Self.breakdown(specs, amount: { UInt64($0.cpus) }, show: { "\($0)" })
             let cpus = "host.cpus \(budget.cpus)\(draft?.cpus == nil ? " (all CPUs of this host)" : "")"
             sink.error(place, "the VMs need \(vcpus) vCPUs, more than the host offers: \(Self.number(budget.vcpuLimit)) (\(cpus) × overcommit.cpu \(Self.factor(budget.cpuOvercommit)))",
                        hint: "\(breakdown)\(note); lower cpus or replicas, or raise host.cpus or host.overcommit.cpu")
         }
-        if memory > budget.memoryLimit {
+        if checkMemory, memory > budget.memoryLimit {
             let breakdown = Self.breakdown(specs, amount: \.memory.bytes, show: { ByteSize(bytes: $0).approximate })
             let offered = "host.memory \(budget.memory.approximate)\(draft?.memory == nil ? " (80% of this host's RAM)" : "")"
             sink.error(place, "the VMs need \(ByteSize(bytes: memory).approximate) of memory, more than the host offers: \(ByteSize(bytes: budget.memoryLimit).approximate) (\(offered) × overcommit.memory \(Self.factor(budget.memoryOvercommit)))",

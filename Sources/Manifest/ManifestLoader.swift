@@ -9,6 +9,10 @@ public struct ManifestResult: Sendable {
     /// `image`) → location and full path. For checks the caller makes against the host (free ports).
     public var vmFields: [String: [String: FieldLocation]] = [:]
 
+    /// Every host file the manifests name (kernel, initrd, image, volume source, cloud-init user data), in file order,
+    /// for checks the caller makes on the host: `PathConfinement`, `HostPathCheck`.
+    public var hostPaths: [HostPathReference] = []
+
     public var isValid: Bool { stack != nil && !diagnostics.hasErrors }
 
     /// A diagnostic at a VM's field, or at the VM's name when the field is not written.
@@ -27,8 +31,16 @@ public struct FieldLocation: Hashable, Sendable {
 public enum ManifestLoader {
     public static let maxFileSize = 8 << 20
 
-    public static func load(_ sources: [ManifestSource], env: [String: String], host: HostFacts) -> ManifestResult {
+    /// With `host`, the stack is also checked against that machine: `host.cpus` and `host.memory` at most its size, each
+    /// VM's `cpus` at most its CPUs, and a budget the manifest leaves out filled from it (every CPU, 80% of the RAM).
+    ///
+    /// With `host` nil the verdict depends on the manifests alone: capacity is checked only for a dimension the
+    /// manifest states (`host.cpus`, `host.memory`). The stack's `host` then holds 0 for a dimension left out, meaning
+    /// unknown: such a stack is for reporting only and must never be planned or applied (load again with the facts of
+    /// the target host for that; a zero budget refuses every VM rather than overcommit).
+    public static func load(_ sources: [ManifestSource], env: [String: String], host: HostFacts?) -> ManifestResult {
         let sink = DiagnosticSink()
+        let hostPaths = HostPathLog()
         var parts = StackParts()
         for source in sources {
             guard let text = decodeText(source, sink: sink) else {
@@ -40,7 +52,7 @@ public enum ManifestLoader {
                 sink.append(syntaxError)
                 parts.incomplete = true
             }
-            let decoder = ValueDecoder(sink: sink, env: env, baseDirectory: source.baseDirectory)
+            let decoder = ValueDecoder(sink: sink, env: env, baseDirectory: source.baseDirectory, hostPaths: hostPaths)
             for document in documents where !document.isNull {
                 decoder.document(document, into: &parts)
             }
@@ -52,6 +64,7 @@ public enum ManifestLoader {
         let stack = parts.incomplete && parts.stacks.isEmpty ? nil : assembler.assemble(parts)
         let diagnostics = sink.diagnostics.sorted()
         var result = ManifestResult(stack: diagnostics.hasErrors ? nil : stack, diagnostics: diagnostics)
+        result.hostPaths = hostPaths.references
         for declared in parts.vms {
             guard let vm = declared.spec else { continue }
             var fields = vm.fields.mapValues { FieldLocation(location: $0.location, path: $0.path) }

@@ -4,7 +4,8 @@ import VMCtlModel
 /// duplicates, references, cycles, addresses, sharing and capacity.
 struct StackAssembler {
     let sink: DiagnosticSink
-    let host: HostFacts
+    /// Nil: check the manifests alone (see `ManifestLoader.load`).
+    let host: HostFacts?
     let noInputPlace: Place
 
     func assemble(_ parts: StackParts) -> Stack? {
@@ -23,7 +24,10 @@ struct StackAssembler {
         checkCPUs(vms: vms)
         checkGuests(vms: vms)
         checkPorts(vms: vms)
-        if let budget, let stackDocument { checkCapacity(vms: vms, budget: budget, host: stackDocument.host, at: stackDocument.host?.place ?? stackDocument.root) }
+        if let budget, let stackDocument {
+            checkCapacity(vms: vms, budget: budget, host: stackDocument.host, at: stackDocument.host?.place ?? stackDocument.root,
+                          cpus: host != nil || stackDocument.host?.cpus != nil, memory: host != nil || stackDocument.host?.memory != nil)
+        }
 
         guard !sink.diagnostics.hasErrors, !parts.incomplete, let name = stackDocument?.name?.value, let budget else { return nil }
         return Stack(
@@ -62,18 +66,19 @@ struct StackAssembler {
     }
 
     /// Nil when `host` has errors: capacity checked against defaults would only add noise.
+    /// Without host facts a dimension the manifest leaves out is 0 (unknown), see `ManifestLoader.load`.
     private func hostBudget(_ draft: StackParts.HostDraft?) -> HostBudget? {
         var valid = !(draft?.hasErrors ?? false)
-        if let cpus = draft?.cpus, cpus.value > host.cpus {
+        if let host, let cpus = draft?.cpus, cpus.value > host.cpus {
             sink.error(cpus.place, "host.cpus is \(cpus.value) but this host has \(host.cpus) CPUs")
             valid = false
         }
-        if let memory = draft?.memory, memory.value > host.memory {
+        if let host, let memory = draft?.memory, memory.value > host.memory {
             sink.error(memory.place, "host.memory is \(memory.value) but this host has \(host.memory.approximate) of RAM")
             valid = false
         }
         guard valid else { return nil }
-        let defaults = HostBudget.defaults(for: host)
+        let defaults = host.map(HostBudget.defaults(for:)) ?? HostBudget(cpus: 0, memory: ByteSize(bytes: 0))
         return HostBudget(
             cpus: draft?.cpus?.value ?? defaults.cpus,
             memory: draft?.memory?.value ?? defaults.memory,
@@ -259,7 +264,7 @@ struct StackAssembler {
     private func checkCPUs(vms: [String: StackParts.Declared<VMSpec>]) {
         for (name, entry) in vms {
             guard let vm = entry.spec else { continue }
-            if vm.value.cpus > host.cpus {
+            if let host, vm.value.cpus > host.cpus {
                 sink.error(vm.place("cpus"), "VM '\(name)' asks for \(vm.value.cpus) vCPUs but this host has \(host.cpus) CPUs")
             } else if vm.value.backend == .kvm, vm.value.cpus > VMSpec.maxKVMCPUs {
                 sink.error(vm.place("cpus"), "VM '\(name)' asks for \(vm.value.cpus) vCPUs; the kvm backend supports at most \(VMSpec.maxKVMCPUs)",

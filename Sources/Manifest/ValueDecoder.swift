@@ -6,6 +6,8 @@ struct ValueDecoder {
     let env: [String: String]
     /// Folder that relative paths in this file are resolved against.
     let baseDirectory: String
+    /// Collects every path `path(_:_:)` resolves, for the checks callers make on the host.
+    let hostPaths: HostPathLog
 
     func place(_ node: YAMLNode, _ path: String) -> Place { Place(location: node.location, path: path) }
 
@@ -171,7 +173,9 @@ struct ValueDecoder {
             sink.error(located.place, "\(path) contains a NUL character")
             return nil
         }
-        return Located(value: Paths.resolve(located.value, against: baseDirectory), place: located.place)
+        let resolved = Paths.resolve(located.value, against: baseDirectory)
+        hostPaths.references.append(HostPathReference(path: resolved, written: located.value, location: located.place.location, field: path))
+        return Located(value: resolved, place: located.place)
     }
 
     func list(_ node: YAMLNode, _ path: String) -> [(node: YAMLNode, path: String)]? {

@@ -13,12 +13,15 @@ struct ApplyCommand: ParsableCommand {
 
             On a terminal, progress is a table redrawn in place: one line per change with its phase (creating, importing image, booting, waiting for readiness, ready or failed) and elapsed time; errors follow it in full. When output is not a terminal, or with NO_COLOR set or TERM=dumb, it is one line per finished change instead.
 
+            \(PathOptions.discussion) A plan saved by 'vmctl plan --out' was checked when it was made: give these options to plan.
+
             Exit status: 0 success, 1 failure or refused plan, 2 usage error.
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var format: OutputOptions
     @OptionGroup var locking: LockOptions
+    @OptionGroup var confinement: PathOptions
 
     @Flag(help: "Apply without asking for confirmation.")
     var autoApprove = false
@@ -46,12 +49,16 @@ struct ApplyCommand: ParsableCommand {
             throw ValidationError(plan == nil ? "name at least one manifest file or folder (or - for standard input), or --plan FILE"
                                               : "give either --plan FILE or manifests, not both")
         }
+        guard plan == nil || !confinement.restricts else {
+            throw ValidationError("--restrict-paths and --allow-path check manifests; a saved plan has none (give them to 'vmctl plan')")
+        }
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
     }
 
     func run() throws {
         let saved = try plan.map(loadSavedPlan)
-        let desired = try saved?.desired ?? StackLoading.requireStack(paths, host: RuntimeContext(global).stateDirectory)
+        let desired = try saved?.desired ?? StackLoading.requireStack(paths, host: RuntimeContext(global).stateDirectory,
+                                                                                  confinement: confinement)
         let context = RuntimeContext(global)
         let runtime = context.runtime(for: desired.name)
         context.noteReconciler(desired.name, command: "apply")

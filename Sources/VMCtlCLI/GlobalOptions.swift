@@ -20,3 +20,15 @@ struct OutputOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "Output format: human or json.")
     var output: OutputFormat = .human
 }
+
+/// `validate`'s formats: GitHub Actions annotations fit diagnostics only, so the other commands keep human and json.
+enum ValidateOutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case human
+    case json
+    case github
+}
+
+struct ValidateOutputOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("output")], help: "Output format: human, json, or github (GitHub Actions annotations).")
+    var output: ValidateOutputFormat = .human
+}

@@ -11,11 +11,14 @@ struct PlanCommand: ParsableCommand {
         discussion: """
             Compares the manifests with what exists on the host. Symbols: + create, - delete, ~ update in place, -/+ replace, ↻ restart, ▶ start, ■ stop, ⟲ reset. Impacts: none, live, restart, recreate, destroy, data-loss.
 
+            \(PathOptions.discussion)
+
             Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error, refused plan, or a VM whose state file cannot be read (the rest is still planned), 2 usage error.
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var format: OutputOptions
+    @OptionGroup var confinement: PathOptions
 
     @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     var detailedExitcode = false
@@ -40,7 +43,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let stack = try StackLoading.requireStack(paths, host: observed == nil ? RuntimeContext(global).stateDirectory : nil)
+        let stack = try StackLoading.requireStack(paths, host: observed == nil ? RuntimeContext(global).stateDirectory : nil,
+                                                   confinement: confinement)
         let observed: ObservedState
         do {
             if let snapshot = self.observed {

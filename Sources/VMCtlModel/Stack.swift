@@ -1,6 +1,8 @@
 /// A validated stack: what the user wants to run. Produced by `Manifest`, consumed by the planner.
 public struct Stack: Hashable, Sendable, Codable {
     public var name: String
+    /// From a load without host facts (`vmctl validate`) a dimension the manifest leaves out is 0, meaning unknown:
+    /// such a stack is never planned; plan and apply load with the target host's facts.
     public var host: HostBudget
     public var networks: [String: NetworkSpec]
     public var volumes: [String: VolumeSpec]

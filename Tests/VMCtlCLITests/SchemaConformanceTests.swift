@@ -18,8 +18,11 @@ struct SchemaConformanceTests {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", "Tests/SchemaTests/check_schema.py", "schemas/vmctl-stack.v1.json", "--valid", "examples",
-                         "Tests/ManifestTests/Fixtures/valid/three-tier/stack.yaml"]
+        // examples/ci holds a CI workflow, not a manifest; everything else in examples/ is one.
+        let examples = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("examples").path)
+            .filter { $0 != "ci" && !$0.hasSuffix(".md") }.sorted().map { "examples/\($0)" }
+        var arguments = ["python3", "Tests/SchemaTests/check_schema.py", "schemas/vmctl-stack.v1.json", "--valid"] + examples
+            + ["Tests/ManifestTests/Fixtures/valid/three-tier/stack.yaml"]
         if !rejected.isEmpty { arguments += ["--invalid"] + rejected }
         process.arguments = arguments
         process.currentDirectoryURL = root

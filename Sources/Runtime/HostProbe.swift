@@ -1,9 +1,9 @@
 import Foundation
 import VMCtlModel
 
-/// Reads the host's real size for validation: online CPUs and MemTotal.
-enum HostProbe {
-    static func facts() -> HostFacts {
+/// Reads the host's real size for the checks against it (plan, apply, validate --host): online CPUs and MemTotal.
+public enum HostProbe {
+    public static func facts() -> HostFacts {
         let cpus = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return HostFacts(cpus: cpus, memory: ByteSize(bytes: memTotal() ?? physicalMemory()))
     }
