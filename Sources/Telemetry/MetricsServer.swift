@@ -50,7 +50,8 @@ public struct MetricsServer: Service {
 
     /// The port the server listens on, once it does (the kernel's pick for port 0).
     public func listeningPort(timeout: Duration = .seconds(5)) async throws -> UInt16 {
-        try await http.waitUntilListening(timeout: Double(timeout.components.seconds))
+        let (seconds, attoseconds) = timeout.components
+        try await http.waitUntilListening(timeout: Double(seconds) + Double(attoseconds) / 1e18)
         switch await http.listeningAddress {
         case .ip4(_, let port), .ip6(_, let port): return port
         case .unix, nil: throw MetricsAddressError(address: address, reason: "the server does not listen on it")
