@@ -23,10 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         // SHA-256 for the image store and the guest cache (BoringSSL's assembly: several GB/s with SHA-NI).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
-        // Telemetry (`vmctl reconcile`'s /metrics, docs/metrics.md): swift-metrics is the vendor-neutral metrics API,
-        // swift-prometheus keeps the series and writes Prometheus's text format, FlyingFox serves them over HTTP (plain
-        // sockets and Swift concurrency, no SwiftNIO to build), swift-service-lifecycle runs the server as a service
-        // with graceful shutdown, swift-log is the logging API that service-lifecycle speaks.
+        // Telemetry (`vmctl reconcile`'s /metrics, docs/metrics.md): swift-prometheus keeps the series and writes
+        // Prometheus's text format; swift-metrics is the vendor-neutral API through which other code can report into the
+        // same registry; FlyingFox serves /metrics over HTTP (plain sockets and Swift concurrency: no SwiftNIO to build);
+        // swift-service-lifecycle runs the server as a service with graceful shutdown; swift-log is the logging API it speaks.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -103,6 +103,10 @@ let package = Package(
         .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "Runtime", "vmctl", "vmctl-switch", "vmctl-vmm"], exclude: ["Golden"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "VMCtlModel"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "VMCtlModel"], exclude: ["Golden"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry",
+                                                           .product(name: "CoreMetrics", package: "swift-metrics"),
+                                                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel", "VMMControl", "vmctl-vmm"]),
         // The repository itself: no issue numbers in product messages, no hard-coded kernel versions, the skip check.
         .testTarget(name: "ProjectTests", exclude: ["SkipLogs"]),
