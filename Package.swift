@@ -100,10 +100,13 @@ let package = Package(
             dependencies: ["Manifest", "VMCtlModel"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "Runtime", "vmctl", "vmctl-switch", "vmctl-vmm"], exclude: ["Golden"]),
+        .testTarget(name: "VMCtlCLITests", dependencies: ["VMCtlCLI", "Manifest", "Runtime", "Reconciler", "TestServers", "vmctl", "vmctl-switch", "vmctl-vmm"], exclude: ["Golden"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "VMCtlModel"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "VMCtlModel"], exclude: ["Golden"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry",
+        // A throwaway Prometheus, a loopback HTTP client and a process spawner without inherited descriptors: for the
+        // tests that read metrics back through a real Prometheus (TelemetryTests, the reconcile end-to-end test).
+        .target(name: "TestServers", path: "Tests/TestServers"),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestServers",
                                                            .product(name: "CoreMetrics", package: "swift-metrics"),
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                            .product(name: "Logging", package: "swift-log")]),

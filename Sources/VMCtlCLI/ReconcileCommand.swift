@@ -60,8 +60,8 @@ struct ReconcileRunCommand: ParsableCommand {
     @Option(name: .customLong("allow-path"), help: ArgumentHelp("A host folder manifests may name paths in, besides the source (repeatable).", valueName: "dir"))
     var allowPaths: [String] = []
 
-    @Option(help: ArgumentHelp("Serve Prometheus metrics at this address (host:port), or 'none'.", valueName: "address"))
-    var metricsAddress = "127.0.0.1:9464"
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at this address (127.0.0.1:9464, [::1]:9464), or 'none'.", valueName: "address"))
+    var metricsAddress = MetricsServer.defaultAddress
 
     @Option(help: ArgumentHelp("Back-off after the second failure in a row; it doubles with each further one.", valueName: "duration"))
     var backoffInitial: Duration = .seconds(10)
@@ -81,9 +81,6 @@ struct ReconcileRunCommand: ParsableCommand {
         for (name, value) in [("interval", interval), ("retry-interval", retryInterval), ("poll-interval", pollInterval), ("watch-interval", watchInterval)]
         where value <= .zero { throw ValidationError("--\(name) must be more than 0") }
         guard backoffInitial <= backoffMax else { throw ValidationError("--backoff-initial must not be longer than --backoff-max") }
-        if metricsAddress != "none", MetricsAddress(metricsAddress) == nil {
-            throw ValidationError("--metrics-address must be host:port (127.0.0.1:9464, [::1]:9464) or none")
-        }
         for folder in allowPaths where !folder.hasPrefix("/") { throw ValidationError("--allow-path needs an absolute folder: \(folder)") }
     }
 
@@ -107,7 +104,11 @@ struct ReconcileRunCommand: ParsableCommand {
         let metrics = VMCtlMetrics()
         let reconciler = Reconciler(source: stackSource, options: options, stateDirectory: context.stateDirectory, logger: logger, metrics: metrics)
         var services: [any Service] = [reconciler]
-        if metricsAddress != "none", !once { services.append(MetricsServer(address: metricsAddress, metrics: metrics, logger: logger)) }
+        if metricsAddress != "none", !once {
+            do { services.append(try MetricsServer(address: metricsAddress, metrics: metrics, logger: logger)) } catch {
+                throw UsageError(message: "--metrics-address: \(error)")
+            }
+        }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let outcome = AsyncOutcome()
@@ -142,21 +143,6 @@ final class AsyncOutcome: @unchecked Sendable {
     func wait() -> (Error?, Bool) {
         done.wait()
         return lock.withLock { (error, ready) }
-    }
-}
-
-/// `host:port`, with IPv6 hosts in brackets.
-struct MetricsAddress {
-    var host: String
-    var port: UInt16
-
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { return nil }
-        self.host = host
-        self.port = port
     }
 }
 

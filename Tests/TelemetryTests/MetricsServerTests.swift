@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+import TestServers
 @testable import Telemetry
 
 @Suite(.timeLimit(.minutes(2))) struct MetricsServerTests {

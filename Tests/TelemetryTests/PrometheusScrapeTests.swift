@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
+import TestServers
 @testable import Telemetry
 
 /// A real Prometheus scrapes the MetricsServer and the values come back through PromQL, as a user's dashboards would

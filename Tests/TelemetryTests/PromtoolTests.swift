@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestServers
 @testable import Telemetry
 
 /// Prometheus's own linter on the exposition (`promtool check metrics`): format, HELP, TYPE, naming conventions

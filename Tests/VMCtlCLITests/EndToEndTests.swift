@@ -279,7 +279,11 @@ final class E2EStack {
     }
 
     /// Starts vmctl without waiting for it; its output goes to files in the state dir.
-    func spawn(_ command: String, _ arguments: String...) throws -> Process {
+    func spawn(_ command: String, _ arguments: String...) throws -> Process { try spawn(command, arguments) }
+
+    var spawnedProcesses: [Process] { spawned }
+
+    func spawn(_ command: String, _ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = VMCtlProcess.binary
         process.arguments = [command, "--state-dir", dir] + arguments
@@ -288,6 +292,7 @@ final class E2EStack {
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = process.standardOutput
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         try process.run()
         spawned.append(process)
         return process

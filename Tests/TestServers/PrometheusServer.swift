@@ -11,20 +11,20 @@ import Glibc
 ///     defer { prometheus.stop() }
 ///     try await prometheus.waitUntilTargetsUp()
 ///     let running = try await prometheus.query("vmctl_vm_running")   // [(labels, value)]
-final class PrometheusServer: @unchecked Sendable {  // the pid changes only in init and stop(), on the test's task
-    struct Sample: Equatable {
-        var labels: [String: String]
-        var value: String
+public final class PrometheusServer: @unchecked Sendable {  // the pid changes only in init and stop(), on the test's task
+    public struct Sample: Equatable {
+        public var labels: [String: String]
+        public var value: String
     }
 
-    static let job = "vmctl"
-    let port: UInt16
-    let folder: String
-    let targets: [String]
+    public static let job = "vmctl"
+    public let port: UInt16
+    public let folder: String
+    public let targets: [String]
     private var pid: pid_t?
 
     /// Starts Prometheus and waits until it is ready (`/-/ready`), at most `timeout`.
-    init(scraping targets: [String], timeout: Duration = .seconds(60)) async throws {
+    public init(scraping targets: [String], timeout: Duration = .seconds(60)) async throws {
         let binary = try Spawned.locate("prometheus", package: "prometheus")
         self.targets = targets
         port = try Self.freeLoopbackPort()
@@ -57,10 +57,10 @@ final class PrometheusServer: @unchecked Sendable {  // the pid changes only in 
     deinit { stop() }
 
     /// Prometheus's own log (stdout and stderr), for failure messages. Gone after `stop()`.
-    var log: String { (try? String(contentsOfFile: folder + "/prometheus.log", encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: folder + "/prometheus.log", encoding: .utf8)) ?? "" }
 
     /// Waits until Prometheus has scraped every target successfully (`up` is 1 for each).
-    func waitUntilTargetsUp(timeout: Duration = .seconds(60)) async throws {
+    public func waitUntilTargetsUp(timeout: Duration = .seconds(60)) async throws {
         try await waitFor("\(targets) up in Prometheus", timeout: timeout) {
             let up = (try? await self.query("up{job=\"\(Self.job)\"}")) ?? []
             return up.count == self.targets.count && up.allSatisfy { $0.value == "1" }
@@ -68,7 +68,7 @@ final class PrometheusServer: @unchecked Sendable {  // the pid changes only in 
     }
 
     /// An instant query through the HTTP API; the result must be a vector.
-    func query(_ promql: String) async throws -> [Sample] {
+    public func query(_ promql: String) async throws -> [Sample] {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let encoded = promql.addingPercentEncoding(withAllowedCharacters: allowed) ?? promql
@@ -84,7 +84,7 @@ final class PrometheusServer: @unchecked Sendable {  // the pid changes only in 
         }
     }
 
-    func stop() {
+    public func stop() {
         guard let pid else { return }
         self.pid = nil
         Spawned.stop(pid)
@@ -105,7 +105,7 @@ final class PrometheusServer: @unchecked Sendable {  // the pid changes only in 
     }
 
     /// A port that was free a moment ago (the kernel's pick for port 0).
-    static func freeLoopbackPort() throws -> UInt16 {
+    public static func freeLoopbackPort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

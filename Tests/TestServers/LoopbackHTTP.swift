@@ -6,19 +6,19 @@ import Glibc
 /// A minimal HTTP/1.1 client for 127.0.0.1 on plain sockets: tests check the server's bytes, not a client library's
 /// reading of them. Blocking calls run on a GCD thread so they never hold one of the few cooperative threads that the
 /// server under test (in this process) needs to answer.
-enum LoopbackHTTP {
-    struct Response {
-        var status: Int
+public enum LoopbackHTTP {
+    public struct Response {
+        public var status: Int
         /// Lowercased names.
-        var headers: [String: String]
-        var body: String
+        public var headers: [String: String]
+        public var body: String
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func get(port: UInt16, path: String, timeoutSeconds: Int = 10) async throws -> Response {
+    public static func get(port: UInt16, path: String, timeoutSeconds: Int = 10) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try blockingGet(port: port, path: path, timeoutSeconds: timeoutSeconds) })
@@ -26,7 +26,7 @@ enum LoopbackHTTP {
         }
     }
 
-    static func blockingGet(port: UInt16, path: String, timeoutSeconds: Int) throws -> Response {
+    public static func blockingGet(port: UInt16, path: String, timeoutSeconds: Int) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -56,7 +56,7 @@ enum LoopbackHTTP {
         return try parse(received)
     }
 
-    static func parse(_ bytes: [UInt8]) throws -> Response {
+    public static func parse(_ bytes: [UInt8]) throws -> Response {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else {
             throw Failure(description: "no end of headers in \(String(decoding: bytes, as: UTF8.self))")
@@ -75,7 +75,7 @@ enum LoopbackHTTP {
     }
 
     /// Chunked transfer coding (Prometheus's Go server uses it for bodies it does not know the size of up front).
-    static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+    public static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
         var body = [UInt8]()
         var index = 0
         while true {

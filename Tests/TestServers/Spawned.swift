@@ -5,13 +5,13 @@ import Glibc
 
 /// Child processes by posix_spawn rather than Foundation's Process: on Linux a long-running Process child keeps
 /// corelibs-foundation from reaping the test's other children (a later `waitUntilExit` hangs); see ImpostorSSHD.
-enum Spawned {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum Spawned {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// The tool's path on PATH (or in /usr/bin, /usr/sbin), or a failure saying what to install.
-    static func locate(_ tool: String, package: String) throws -> String {
+    public static func locate(_ tool: String, package: String) throws -> String {
         let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
             + ["/usr/bin", "/usr/sbin"]
         for folder in folders where access(folder + "/" + tool, X_OK) == 0 { return folder + "/" + tool }
@@ -19,12 +19,12 @@ enum Spawned {
     }
 
     /// Starts `path` with stdin from /dev/null and stdout and stderr to `log`; returns its pid.
-    static func start(_ path: String, _ arguments: [String], log: String) throws -> pid_t {
+    public static func start(_ path: String, _ arguments: [String], log: String) throws -> pid_t {
         try spawn(path, arguments, stdin: "/dev/null", output: log)
     }
 
     /// Runs `path` to its end with `input` on stdin; returns its exit status and what it wrote to stdout and stderr.
-    static func run(_ path: String, _ arguments: [String], input: String) throws -> (status: Int32, output: String) {
+    public static func run(_ path: String, _ arguments: [String], input: String) throws -> (status: Int32, output: String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("telemetry-run-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -35,7 +35,7 @@ enum Spawned {
     }
 
     /// SIGTERM, then SIGKILL if it has not ended after `grace`; reaps it.
-    static func stop(_ pid: pid_t, grace: Duration = .seconds(10)) {
+    public static func stop(_ pid: pid_t, grace: Duration = .seconds(10)) {
         kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
         var status: Int32 = 0
@@ -49,14 +49,14 @@ enum Spawned {
     }
 
     /// Whether the child has ended (and then reaps it).
-    static func hasEnded(_ pid: pid_t) -> Bool {
+    public static func hasEnded(_ pid: pid_t) -> Bool {
         var status: Int32 = 0
         let reaped = waitpid(pid, &status, WNOHANG)
         return reaped == pid || (reaped < 0 && errno == ECHILD)
     }
 
     /// The exit status, or 128 + N for signal N.
-    static func wait(_ pid: pid_t) -> Int32 {
+    public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
