@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images", "VMCtlModel"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "VMCtlModel"], exclude: ["Golden"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel", "VMMControl", "vmctl-vmm"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Runtime", "Planner", "VMCtlModel", "Manifest"]),
         // The repository itself: no issue numbers in product messages, no hard-coded kernel versions, the skip check.
         .testTarget(name: "ProjectTests", exclude: ["SkipLogs"]),
     ]
