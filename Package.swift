@@ -111,6 +111,7 @@ let package = Package(
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "VMCtlModel", "VMMControl", "vmctl-vmm"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Runtime", "Planner", "VMCtlModel", "Manifest"]),
         // The repository itself: no issue numbers in product messages, no hard-coded kernel versions, the skip check.
         .testTarget(name: "ProjectTests", exclude: ["SkipLogs"]),
     ]

@@ -43,9 +43,12 @@ public struct EventLog: Sendable {
         if stat(path, &info) == 0, Int(info.st_size) + line.count > maxBytes {
             _ = rename(path, path + ".1")
         }
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RuntimeError.io(operation: "open \(path)", code: errno) }
         defer { close(fd) }
+        // After a write cut short (a full disk) the file ends in half a line: start a new one, or this event is lost too.
+        var last: UInt8 = 0x0A
+        if fstat(fd, &info) == 0, info.st_size > 0, pread(fd, &last, 1, info.st_size - 1) == 1, last != 0x0A { line.insert(0x0A, at: 0) }
         let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else { throw RuntimeError.io(operation: "write \(path)", code: errno) }
     }

@@ -46,9 +46,11 @@ public struct GitSource: StackSource {
         return SourceSnapshot(manifests: manifests, root: root, revision: revision)
     }
 
+    /// The commit `fetch` would check out: for an annotated tag the commit it points to (`^{}`), not the tag object.
     public func peek() -> String? {
-        guard let output = try? GitRunner(timeout: .seconds(30)).run(["ls-remote", "--quiet", url, fullRef]) else { return nil }
-        return output.split(whereSeparator: \.isWhitespace).first.map(String.init)
+        guard let output = try? GitRunner(timeout: .seconds(30)).run(["ls-remote", "--quiet", url, fullRef, fullRef + "^{}"]) else { return nil }
+        let refs = output.split(separator: "\n").map { $0.split(whereSeparator: \.isWhitespace).map(String.init) }.filter { $0.count == 2 }
+        return (refs.first { $0[1] == fullRef + "^{}" } ?? refs.first { $0[1] == fullRef })?[0]
     }
 }
 
