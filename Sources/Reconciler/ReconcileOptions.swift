@@ -2,6 +2,9 @@
 public struct ReconcileOptions: Sendable {
     /// The full plan runs this often whatever happened, so drift made by hand is corrected.
     public var interval: Duration = .seconds(60)
+    /// The stack this reconciler manages, taken at start-up: its status file and lease exist before the first revision
+    /// validates, and a revision naming another stack is refused. Without it, the first valid revision names it.
+    public var stack: String?
     /// After a failed tick (fetch, apply, a held lock), the next one comes this soon.
     public var retryInterval: Duration = .seconds(30)
     /// Delete VMs and networks no longer in the manifests (never volumes, never every VM of the stack).

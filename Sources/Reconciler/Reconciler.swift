@@ -64,6 +64,10 @@ public actor Reconciler: Service {
 
     /// Runs until graceful shutdown (SIGTERM): the current apply finishes its running actions and starts no new one.
     public func run() async throws {
+        if let name = options.stack {
+            try adopt(name)
+            writeStatus()
+        }
         let (wakes, continuation) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(4))
         let current = self.current
         await withGracefulShutdownHandler {

@@ -5,6 +5,7 @@ import Reconciler
 import Runtime
 import ServiceLifecycle
 import Telemetry
+import VMCtlModel
 
 struct ReconcileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +39,9 @@ struct ReconcileRunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The manifests' folder inside the repository.", valueName: "path"))
     var path = "."
+
+    @Option(help: ArgumentHelp("The stack to manage, known before a revision validates (default: the first valid revision's).", valueName: "name"))
+    var stack: String?
 
     @Option(help: ArgumentHelp("Full pass at least this often (corrects drift).", valueName: "duration"))
     var interval: Duration = .seconds(60)
@@ -78,6 +82,7 @@ struct ReconcileRunCommand: ParsableCommand {
     func validate() throws {
         guard (source == nil) != (git == nil) else { throw ValidationError("give either --source DIR or --git URL") }
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+        if let stack, let problem = ResourceName.problem(with: stack) { throw ValidationError("--stack '\(stack)' \(problem)") }
         for (name, value) in [("interval", interval), ("retry-interval", retryInterval), ("poll-interval", pollInterval), ("watch-interval", watchInterval)]
         where value <= .zero { throw ValidationError("--\(name) must be more than 0") }
         guard backoffInitial <= backoffMax else { throw ValidationError("--backoff-initial must not be longer than --backoff-max") }
@@ -90,6 +95,7 @@ struct ReconcileRunCommand: ParsableCommand {
             GitSource(url: git!, ref: ref, path: path, checkoutsFolder: gitCheckoutsFolder(context.stateDirectory))
         }
         var options = ReconcileOptions()
+        options.stack = stack
         options.interval = interval
         options.retryInterval = retryInterval
         options.sourcePollInterval = pollInterval

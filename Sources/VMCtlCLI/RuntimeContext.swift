@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Reconciler
 import Runtime
+import VMCtlModel
 
 /// Builds the runtime for a stack from the global options, and picks the stack when none is named.
 struct RuntimeContext {
@@ -26,7 +27,11 @@ struct RuntimeContext {
 
     /// The named stack, or the only one there is.
     func chooseStack(_ named: String?) throws -> String {
-        if let named { return named }
+        if let named {
+            // The name becomes a folder under the state folder: `--stack ../..` must never reach outside it.
+            if let problem = ResourceName.problem(with: named) { throw UsageError(message: "--stack '\(named)' \(problem)") }
+            return named
+        }
         let stacks = stacks()
         if stacks.count == 1 { return stacks[0] }
         if stacks.isEmpty { throw UsageError(message: "no stacks in \(stateDirectory.path); name one with --stack or give a manifest") }

@@ -28,7 +28,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let desired = paths.isEmpty ? nil : try StackLoading.requireStack(paths)
         let context = RuntimeContext(global)
-        if let name = desired?.name ?? selection.stack {
+        if let name = try desired?.name ?? selection.stack.map(context.chooseStack) {
             guard let report = read(context.runtime(for: name), desired: desired) else { throw ExitCode(1) }
             render(report)
             return

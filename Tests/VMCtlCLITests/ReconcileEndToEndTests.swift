@@ -29,7 +29,8 @@ struct ReconcileEndToEndTests {
         let env = try E2EStack(stack: "gitops")
         defer { env.tearDown() }
         let git = try GitFixture(in: env.dir)
-        let two = Self.stack("gitops", "  a: {cpus: 1, memory: 128MiB}\n  b: {cpus: 1, memory: 128MiB}")
+        let two = Self.stack("gitops", "  a: {cpus: 1, memory: 128MiB}\n  b: {cpus: 1, memory: 128MiB, disks: [{volume: scratch}]}",
+                             extra: "volumes:\n  scratch: {size: 8MiB}\n")
         let first = try git.commit("two VMs", ["stack/stack.yaml": two])
         let started = ContinuousClock.now
         _ = try env.spawn("reconcile", ["--git", git.bare, "--ref", "main", "--path", "stack"] + Self.fast)
@@ -54,9 +55,9 @@ struct ReconcileEndToEndTests {
         try env.waitFor("Stalled on the invalid revision") { env.reconcileStatus()?.condition("Stalled")?.revision == invalid }
         let stalled = try #require(env.reconcileStatus()?.condition("Stalled"))
         #expect(stalled.status && stalled.reason == "ValidationFailed")
-        #expect(stalled.message.contains(String(invalid.prefix(12))) && stalled.message.contains("stack/stack.yaml:6:13:"), "\(stalled.message)")
+        #expect(stalled.message.contains(String(invalid.prefix(12))) && stalled.message.contains("stack/stack.yaml:8:13:"), "\(stalled.message)")
         #expect(env.reconcileStatus()?.condition("Ready")?.status == false)
-        #expect(env.events().contains { $0.reason == "ValidationFailed" && $0.message.contains("stack/stack.yaml:6:13:") })
+        #expect(env.events().contains { $0.reason == "ValidationFailed" && $0.message.contains("stack/stack.yaml:8:13:") })
         #expect(try env.status().vms.map(\.pid) == pidsBefore, "VMs changed after an invalid commit")
 
         // The revert is applied again (same content as before: Ready, nothing restarted).
@@ -68,7 +69,7 @@ struct ReconcileEndToEndTests {
         #expect(env.reconcileStatus()?.condition("Stalled")?.status == false)
 
         // b removed from the manifests: kept without --prune.
-        let onlyA = Self.stack("gitops", "  a: {cpus: 1, memory: 192MiB}")
+        let onlyA = Self.stack("gitops", "  a: {cpus: 1, memory: 192MiB}", extra: "volumes:\n  scratch: {size: 8MiB}\n")
         let withoutB = try git.commit("remove b", ["stack/stack.yaml": onlyA])
         try env.waitFor("the removal applied") { env.reconcileStatus()?.lastAppliedRevision == withoutB }
         #expect(try env.status()["b"]?.state == "running", "b deleted without --prune")
@@ -77,6 +78,9 @@ struct ReconcileEndToEndTests {
         try env.stopReconcilers()
         _ = try env.spawn("reconcile", ["--git", git.bare, "--path", "stack", "--prune"] + Self.fast)
         try env.waitFor("b deleted with --prune") { try env.status()["b"] == nil }
+        try git.commit("drop the volume too", ["stack/stack.yaml": Self.stack("gitops", "  a: {cpus: 1, memory: 192MiB}")])
+        try env.waitFor("the pass after the volume left the manifest") { env.reconcileStatus()?.lastAttemptedRevision == (try? GitFixture.git(["-C", git.work, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)) && env.reconcileStatus()?.condition("Reconciling")?.status == false }
+        #expect(FileManager.default.fileExists(atPath: env.stackFolder + "/volumes/scratch.img"), "reconcile --prune deleted a volume")
         #expect(try env.status()["a"]?.state == "running")
 
         // A revision without any VM: refused even with --prune; a keeps running.
@@ -157,25 +161,26 @@ struct ReconcileEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: bootFile) }
         let env = try E2EStack(stack: "boots", environment: ["VMCTL_BOOT_ID_FILE": bootFile])
         defer { env.tearDown() }
-        let source = env.dir + "/source"
-        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-        let manifest = source + "/stack.yaml"
+        let git = try GitFixture(in: env.dir)
         let vms = "  always: {cpus: 1, memory: 128MiB}\n  rerun: {cpus: 1, memory: 128MiB, runStrategy: RerunOnFailure}"
-        try Self.stack("boots", vms).write(toFile: manifest, atomically: true, encoding: .utf8)
-        _ = try env.spawn("reconcile", ["--source", source] + Self.fast)
+        try git.commit("two VMs", ["stack.yaml": Self.stack("boots", vms)])
+        let follow = ["--git", git.bare] + Self.fast
+        _ = try env.spawn("reconcile", follow)
         try env.waitFor("both running") { try env.status().vms.map(\.state) == ["running", "running"] }
 
-        // Suspended: an edit is not applied.
+        // Suspended: a new commit is not applied.
         let suspend = try VMCtlProcess.run(["reconcile", "suspend", "--state-dir", env.dir, "--stack", "boots"])
         #expect(suspend.status == 0, "\(suspend.stderr)")
         try env.waitFor("status shows suspended") { env.reconcileStatus()?.suspended == true }
-        try Self.stack("boots", vms.replacingOccurrences(of: "always: {cpus: 1, memory: 128MiB}", with: "always: {cpus: 1, memory: 160MiB}"))
-            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let held = try git.commit("more memory", ["stack.yaml": Self.stack("boots", vms.replacingOccurrences(of: "always: {cpus: 1, memory: 128MiB}", with: "always: {cpus: 1, memory: 160MiB}"))])
         Thread.sleep(forTimeInterval: 8)
         #expect(try env.status()["always"]?.memoryBytes == 128 << 20, "applied while suspended")
+        #expect(env.reconcileStatus()?.lastAppliedRevision != held)
         #expect(try env.vmctl("status", "--stack", "boots").stdout.contains("SUSPENDED"))
         #expect(try VMCtlProcess.run(["reconcile", "resume", "--state-dir", env.dir, "--stack", "boots"]).status == 0)
-        try env.waitFor("applied after resume") { try env.status()["always"]?.memoryBytes == 160 << 20 && env.status()["always"]?.state == "running" }
+        try env.waitFor("applied after resume") {
+            try env.status()["always"]?.memoryBytes == 160 << 20 && env.status()["always"]?.state == "running" && env.reconcileStatus()?.lastAppliedRevision == held
+        }
 
         // Without a reboot, a RerunOnFailure VM stopped cleanly stays stopped (SIGTERM: QEMU exits 0).
         let rerunPid = try #require(try env.status()["rerun"]?.pid)
@@ -192,7 +197,7 @@ struct ReconcileEndToEndTests {
         try env.waitFor("every VMM gone") { env.qemuProcesses().isEmpty }
         #expect(try env.status().vms.map(\.state) == ["stopped", "stopped"])
         try "boot-two\n".write(toFile: bootFile, atomically: true, encoding: .utf8)
-        _ = try env.spawn("reconcile", ["--source", source] + Self.fast)
+        _ = try env.spawn("reconcile", follow)
         try env.waitFor("both back after the reboot", timeout: .seconds(90)) { try env.status().vms.map(\.state) == ["running", "running"] }
         #expect(env.events().contains { $0.reason == "HostRebooted" && $0.message.contains("rerun") })
     }
@@ -262,15 +267,14 @@ struct ReconcileEndToEndTests {
         FileManager.default.createFile(atPath: allowed + "/seed.raw", contents: Data(repeating: 0x5A, count: 1 << 20))
         let git = try GitFixture(in: env.dir)
         let vm = "  one: {cpus: 1, memory: 128MiB}"
-        try git.commit("one VM", ["stack.yaml": Self.stack("paths", vm)])
-        _ = try env.spawn("reconcile", ["--git", git.bare, "--allow-path", allowed] + Self.fast)
-        try env.waitFor("one running") { try env.status()["one"]?.state == "running" }
-
+        // The first revision already reaches for the host's shadow file: with --stack the condition is there from the start.
         let shadow = try git.commit("steal", ["stack.yaml": Self.stack("paths", vm, extra: "volumes:\n  loot: {source: ../../etc/shadow}\n")])
+        _ = try env.spawn("reconcile", ["--git", git.bare, "--stack", "paths", "--allow-path", allowed] + Self.fast)
         try env.waitFor("the escaping source refused") { env.reconcileStatus()?.condition("Stalled")?.revision == shadow }
         var stalled = try #require(env.reconcileStatus()?.condition("Stalled"))
         #expect(stalled.reason == "ValidationFailed" && stalled.message.contains("stack.yaml:5:") && stalled.message.contains("/etc/shadow"), "\(stalled.message)")
-        #expect(!FileManager.default.fileExists(atPath: env.stackFolder + "/volumes/loot.img"))
+        #expect(!FileManager.default.fileExists(atPath: env.stackFolder + "/vms") && !FileManager.default.fileExists(atPath: env.stackFolder + "/volumes"),
+                "something was created for a refused revision: \(env.files(under: env.stackFolder))")
 
         let link = try git.commit("steal by link", ["stack.yaml": Self.stack("paths", vm, extra: "volumes:\n  loot: {source: disk.img}\n")],
                                   symlinks: ["disk.img": "/etc/shadow"])
@@ -279,11 +283,14 @@ struct ReconcileEndToEndTests {
         #expect(stalled.message.contains("/etc/shadow"), "\(stalled.message)")
         #expect(!FileManager.default.fileExists(atPath: env.stackFolder + "/volumes/loot.img"))
 
+        #expect(!FileManager.default.fileExists(atPath: env.stackFolder + "/vms"))
+
         let fine = try git.commit("allowed seed", ["stack.yaml": Self.stack("paths", vm, extra: "volumes:\n  seed: {source: \(allowed)/seed.raw}\n"),
                                                    "disk.img": nil])
         try env.waitFor("the allowed source imported") { env.reconcileStatus()?.lastAppliedRevision == fine }
         let imported = FileManager.default.contents(atPath: env.stackFolder + "/volumes/seed.img")
         #expect(imported?.prefix(4) == Data(repeating: 0x5A, count: 4))
+        #expect(try env.status()["one"]?.state == "running")
         #expect(!FileManager.default.fileExists(atPath: env.stackFolder + "/volumes/loot.img"))
     }
 
