@@ -77,7 +77,7 @@ extension Reconciler {
             result = attempt
             if index == 0 {
                 if attempt.refusal == nil {
-                    appliedCandidate = !attempt.failed && !attempt.locked
+                    appliedCandidate = ["applied", "unchanged"].contains(attempt.kind)
                     break
                 }
                 let message = "revision \(shortRevision(candidate?.revision ?? "?")) was not applied: \(attempt.refusal ?? "")"
@@ -178,12 +178,15 @@ extension Reconciler {
             let report = executor.apply(plan, desired: desired, observed: observed)
             let done = report.outcomes.filter { $0.outcome.succeeded && $0.change.action != .noop }
             let summary = done.isEmpty ? "no changes" : done.map { "\($0.change.action.rawValue) \($0.change.address)" }.joined(separator: ", ")
+            if report.interrupted {
+                return (TickResult(kind: "stopped", summary: "shutting down after: \(summary)"), report)
+            }
             if report.failures > 0 {
                 let first = report.outcomes.first { !$0.outcome.succeeded }
                 let what = first.map { "\($0.change.address) \($0.change.action.rawValue): \($0.outcome.text)" } ?? ""
                 return (TickResult(kind: "failed", summary: "\(report.failures) change(s) failed: \(what)"), report)
             }
-            return (TickResult(kind: report.interrupted ? "stopped" : "applied", summary: summary), report)
+            return (TickResult(kind: "applied", summary: summary), report)
         }
         if let report = outcome.1 { recordOutcomes(report, revision: revision) }
         return outcome.0

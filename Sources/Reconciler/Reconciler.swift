@@ -133,7 +133,7 @@ final class CurrentApply: @unchecked Sendable {
     func stop() {
         lock.withLock {
             stopping = true
-            executor?.cancel()
+            executor?.drain()
         }
     }
 

@@ -49,6 +49,7 @@ public final class Executor: @unchecked Sendable {
     let events: any ApplyEvents
     private let lock = NSLock()
     private var cancelFlag = false
+    private var drainFlag = false
 
     public init(runtime: StackRuntime, options: ApplyOptions, events: any ApplyEvents) {
         self.runtime = runtime
@@ -58,6 +59,11 @@ public final class Executor: @unchecked Sendable {
 
     public func cancel() { lock.withLock { cancelFlag = true } }
     public var isCancelled: Bool { lock.withLock { cancelFlag } }
+
+    /// Starts no new action but, unlike `cancel`, lets the running ones finish whole, readiness waits included: a
+    /// daemon's graceful shutdown, where nobody is at a terminal waiting to get control back.
+    public func drain() { lock.withLock { drainFlag = true } }
+    private var startsNothing: Bool { lock.withLock { cancelFlag || drainFlag } }
 
     public func apply(_ plan: Plan, desired: Stack, observed: ObservedState) -> ApplyReport {
         let instances = Dictionary(desired.instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -84,7 +90,7 @@ public final class Executor: @unchecked Sendable {
                     events.finished(change, outcome: outcome)
                     continue
                 }
-                if isCancelled {
+                if startsNothing {
                     let outcome = ActionOutcome.skipped(reason: "interrupted before it started")
                     results.set(index, outcome)
                     events.finished(change, outcome: outcome)
@@ -109,7 +115,7 @@ public final class Executor: @unchecked Sendable {
                 failed.insert(change.address)
             }
         }
-        return ApplyReport(outcomes: outcomes, interrupted: isCancelled)
+        return ApplyReport(outcomes: outcomes, interrupted: startsNothing)
     }
 
     /// The failed resource this change needs, if any: networks and volumes it uses, VMs it depends on.

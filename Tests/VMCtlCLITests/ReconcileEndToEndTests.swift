@@ -226,6 +226,23 @@ struct ReconcileEndToEndTests {
         #expect(manual.status == 0 && manual.stderr.contains("managed by vmctl reconcile"), "\(manual.stderr)")
     }
 
+    @Test("SIGTERM during an apply lets the running action finish, starts nothing new, and exits 0", .timeLimit(.minutes(3)))
+    func gracefulShutdown() throws {
+        let env = try E2EStack(stack: "term")
+        defer { env.tearDown() }
+        let source = env.dir + "/source"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try Self.stack("term", "  first: {cpus: 1, memory: 128MiB}\n  second: {cpus: 1, memory: 128MiB, dependsOn: [first]}")
+            .write(toFile: source + "/stack.yaml", atomically: true, encoding: .utf8)
+        let reconciler = try env.spawn("reconcile", ["--source", source] + Self.fast)
+        try env.waitFor("first booting") { FileManager.default.fileExists(atPath: env.stackFolder + "/vms/first/pid") }
+        kill(reconciler.processIdentifier, SIGTERM)
+        reconciler.waitUntilExit()
+        #expect(reconciler.terminationStatus == 0)
+        #expect(try env.status()["first"]?.state == "running", "the action in progress did not finish")
+        #expect(!FileManager.default.fileExists(atPath: env.stackFolder + "/vms/second"), "second was started after SIGTERM")
+    }
+
     @Test("a real Prometheus scrapes the reconciler's /metrics and reads vmctl_vm_running for each VM back", .timeLimit(.minutes(4)))
     func prometheusScrape() async throws {
         let env = try E2EStack(stack: "metered")
