@@ -15,12 +15,13 @@ extension Plan {
         return observedVMs > 0 && deleted.count == observedVMs && remaining == 0 ? deleted.sorted() : nil
     }
 
-    /// Without the starts of VMs waiting out a back-off; their turn comes when it ends.
+    /// Without the starts (and creates) of VMs waiting out a back-off; their turn comes when it ends. A VM whose spec a
+    /// new revision changes has its back-off cleared first, so a fix is applied at once.
     func holdingBack(_ held: Set<String>) -> Plan {
         guard !held.isEmpty else { return self }
         var copy = self
         copy.changes.removeAll { change in
-            change.address.kind == .vm && held.contains(change.address.name) && [.start, .reset].contains(change.action)
+            change.address.kind == .vm && held.contains(change.address.name) && [.create, .start, .reset].contains(change.action)
         }
         return copy
     }

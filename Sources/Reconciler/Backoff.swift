@@ -1,6 +1,7 @@
 /// How long a VM that keeps failing waits before its next start. The first failure in a row is retried at once (one
 /// crash is not a loop); from the second on the wait doubles from `initial`, capped at `maximum`, with up to 20% jitter
 /// so VMs that failed together do not retry in lockstep (as KubeVirt's crash-loop back-off, capped at 5 minutes too).
+/// The jitter shortens the wait, so it still spreads VMs that reached the cap.
 public struct Backoff: Sendable, Hashable {
     public var initial: Duration
     public var maximum: Duration
@@ -13,13 +14,13 @@ public struct Backoff: Sendable, Hashable {
         self.resetAfter = resetAfter
     }
 
-    /// The wait after `failures` failures in a row (1 → none, 2 → initial, 3 → 2 × initial …); `jitter` in 0...1 adds up
-    /// to 20%, never past the cap.
+    /// The wait after `failures` failures in a row (1 → none, 2 → initial, 3 → 2 × initial …, at most `maximum`);
+    /// `jitter` in 0...1 takes up to 20% off.
     public func delay(failures: Int, jitter: Double) -> Duration {
         guard failures > 1 else { return .zero }
         let base = Self.seconds(initial) * pow2(min(failures - 2, 30))
         let capped = min(base, Self.seconds(maximum))
-        let jittered = min(capped * (1 + 0.2 * max(0, min(jitter, 1))), Self.seconds(maximum))
+        let jittered = capped * (1 - 0.2 * max(0, min(jitter, 1)))
         return .milliseconds(Int64(jittered * 1000))
     }
 

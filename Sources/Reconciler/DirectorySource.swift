@@ -11,6 +11,7 @@ public struct DirectorySource: StackSource {
     }
 
     public var description: String { folder }
+    public var key: String { "folder\n" + folder }
 
     public func fetch() throws -> SourceSnapshot {
         var isFolder: ObjCBool = false

@@ -66,6 +66,8 @@ public struct ReconcileStatus: Codable, Sendable, Equatable {
     public var suspended = false
     public var history: [TickRecord] = []
     public var vms: [String: VMSupervision] = [:]
+    /// After a reboot: the VMs that ran before it, until a pass has started them.
+    public var recovering: [String]?
     public var updatedAt: Date
 
     public init(stack: String, source: String, pid: Int32, updatedAt: Date) {

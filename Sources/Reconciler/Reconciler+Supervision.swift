@@ -28,14 +28,15 @@ extension Reconciler {
 
         if let boot = bootID.read() {
             if let recorded = status.bootID, recorded != boot {
-                rebootRecovery = Set(status.vms.filter { $0.value.running }.keys)
-                for name in rebootRecovery {
+                let wereRunning = Set(status.vms.filter { $0.value.running }.keys)
+                status.recovering = wereRunning.isEmpty ? nil : wereRunning.sorted()
+                for name in wereRunning {
                     status.vms[name]?.running = false
                     status.vms[name]?.failures = 0
                     status.vms[name]?.nextAttempt = nil
                 }
                 event("HostRebooted", "the host rebooted (boot id \(recorded.prefix(8)) → \(boot.prefix(8))); VMs that were running: "
-                      + (rebootRecovery.isEmpty ? "none" : rebootRecovery.sorted().joined(separator: ", ")))
+                      + (wereRunning.isEmpty ? "none" : wereRunning.sorted().joined(separator: ", ")))
                 nextTick = now
             }
             status.bootID = boot
@@ -71,7 +72,9 @@ extension Reconciler {
             }
             status.vms[name] = supervision
         }
-        for name in status.vms.keys where live[name] == nil { status.vms[name] = nil }
+        // A VM whose create failed has no folder yet: keep its failures (and back-off) while the stack still wants it.
+        let desired = Set(lastGood?.instances.map(\.name) ?? [])
+        for name in status.vms.keys where live[name] == nil && !desired.contains(name) { status.vms[name] = nil }
 
         metrics?.observeVMs(stack: stack, live.sorted { $0.key < $1.key }.map { name, vm in
             VMSample(vm: name, backend: vm.backend.rawValue, runStrategy: vm.spec.runStrategy.rawValue, running: vm.state == .running,
@@ -88,7 +91,8 @@ extension Reconciler {
         for instance in desired.instances {
             guard let vm = lastLiveness[instance.name], vm.state != .running else { continue }
             let observed: PowerState = rebootRecovery.contains(instance.name) ? .crashed : vm.state
-            guard PowerIntent.shouldRun(vm.spec.runStrategy, observed: observed) else { continue }
+            // The manifest's strategy, as the planner uses it: a VM it would not start must not ask for passes.
+            guard PowerIntent.shouldRun(instance.spec.runStrategy, observed: observed) else { continue }
             if let next = status.vms[instance.name]?.nextAttempt, next > now { continue }
             return true
         }

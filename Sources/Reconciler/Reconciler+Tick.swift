@@ -5,9 +5,10 @@ import VMCtlModel
 
 extension Reconciler {
     /// One full pass: fetch, validate, plan against the live host, apply, and record what happened.
-    func tick() async {
+    func tick(kicked: Bool = false) async {
         let started = clock()
         sourceChanged = false
+        startsAttempted = false
         let source = self.source
         let fetched = await Self.offPool { Result { try source.fetch() } }
 
@@ -68,6 +69,15 @@ extension Reconciler {
         self.status = status
         writeStatus()
 
+        // A VM the new revision changes starts over: its failures were those of the old spec.
+        if let candidate, let lastGood {
+            let before = Dictionary(lastGood.instances.map { ($0.name, $0.spec) }, uniquingKeysWith: { a, _ in a })
+            for instance in candidate.stack.instances where before[instance.name] != instance.spec && self.status?.vms[instance.name] != nil {
+                self.status?.vms[instance.name]?.failures = 0
+                self.status?.vms[instance.name]?.nextAttempt = nil
+            }
+        }
+
         // The candidate first; when it cannot be applied, the last good revision keeps running (crashed VMs restarted).
         var result = TickResult(kind: "unchanged", summary: "nothing to do")
         var appliedCandidate = false
@@ -104,6 +114,11 @@ extension Reconciler {
         } else if result.failed || result.locked, problem == nil {
             final.set("Ready", false, reason: result.locked ? "LockHeld" : "ApplyFailed", message: result.summary, revision: candidate?.revision, now: now)
         }
+        if problem == nil, final.condition("Stalled")?.status == true {
+            final.set("Stalled", false, reason: "Progressing", message: "", revision: candidate?.revision, now: now)
+        }
+        // Every VM that was running before a reboot has had its start (or its failure, now in its back-off).
+        if ["applied", "unchanged", "failed"].contains(result.kind) { final.recovering = nil }
         final.set("Reconciling", false, reason: result.locked ? "LockHeld" : "Idle", message: result.locked ? result.summary : "", revision: final.lastAttemptedRevision, now: now)
         final.record(TickRecord(started: started, seconds: now.timeIntervalSince(started), revision: candidate?.revision ?? problem?.revision,
                                 result: problem != nil && result.kind == "unchanged" ? (problem?.reason == "FetchFailed" ? "fetch-failed" : problem?.reason == "PlanRefused" ? "refused" : "invalid") : result.kind,
@@ -111,6 +126,8 @@ extension Reconciler {
         self.status = final
         let transient = result.failed || result.locked || problem?.reason == "FetchFailed"
         nextTick = now.addingTimeInterval(Backoff.seconds(transient ? options.retryInterval : options.interval))
+        if kicked && !startsAttempted || result.locked { kickQuietUntil = now.addingTimeInterval(Backoff.seconds(options.retryInterval)) }
+        source.retain(Set([final.lastAppliedRevision, lastFetched].compactMap { $0 }))
         metrics?.reconciled(stack: stack, duration: .milliseconds(Int64(now.timeIntervalSince(started) * 1000)),
                             succeeded: appliedCandidate && !result.failed, at: now)
         writeStatus()
@@ -130,6 +147,7 @@ extension Reconciler {
         let paths = ReconcilePaths(stateDirectory: stateDirectory, stack: name)
         lease = try ReconcilerLease(paths, stack: name, source: source.description)
         stack = name
+        SourceMemory(stateDirectory: stateDirectory, source: source).remember(name, source: source.description)
         var status = ReconcileStatus.read(paths.status) ?? ReconcileStatus(stack: name, source: source.description, pid: getpid(), updatedAt: clock())
         status.pid = getpid()
         status.source = source.description
@@ -204,6 +222,10 @@ extension Reconciler {
             var supervision = status?.vms[name] ?? VMSupervision()
             switch outcome {
             case .done:
+                startsAttempted = true
+                // Running from now on, so an exit before the next poll is still seen as one.
+                supervision.running = true
+                supervision.startedAt = nil
                 if change.action == .start, supervision.lastExit != nil || rebootRecovery.contains(name) {
                     supervision.restarts += 1
                     metrics?.vmRestarted(stack: stack, vm: name)
@@ -214,14 +236,20 @@ extension Reconciler {
                 supervision.lastExit = nil
                 rebootRecovery.remove(name)
             case .failed(let error, _):
+                startsAttempted = true
                 supervision.failures += 1
                 supervision.startFailures += 1
                 supervision.nextAttempt = attemptTime(after: supervision.failures, now: now)
                 supervision.lastExit = "failed to start"
                 metrics?.vmStartFailed(stack: stack, vm: name)
                 event("StartFailed", "VM \(name) failed to \(change.action.rawValue): \(error); " + restartWording(supervision, strategy: lastGood?.instances.first { $0.name == name }?.spec.runStrategy ?? .always), warning: true, vm: name)
-            case .skipped:
-                continue
+            case .skipped(let reason):
+                // What it needs (its network, a volume, a VM it depends on) failed: a failure of its own for the back-off.
+                guard !reason.hasPrefix("interrupted") else { continue }
+                startsAttempted = true
+                supervision.failures += 1
+                supervision.nextAttempt = attemptTime(after: supervision.failures, now: now)
+                event("StartFailed", "VM \(name) was not started: \(reason)", warning: true, vm: name)
             }
             status?.vms[name] = supervision
         }

@@ -33,9 +33,18 @@ public actor Reconciler: Service {
     var sourceChanged = true
     var nextTick = Date.distantPast
     /// VMs running when the host went down: started again after a reboot, whatever their strategy's view of a stop.
-    var rebootRecovery: Set<String> = []
+    /// Kept in the status file, so a reconciler killed before it started them still does after its restart.
+    var rebootRecovery: Set<String> {
+        get { Set(status?.recovering ?? []) }
+        set { status?.recovering = newValue.isEmpty ? nil : newValue.sorted() }
+    }
     var ticks = 0
     var lastLiveness: [String: VMLiveness] = [:]
+    /// A pass started only to start VMs that did not start them (the lock was held, the plan refused, the planner
+    /// disagreed) makes the next such pass wait until then, so a VM that cannot start never makes passes back to back.
+    var kickQuietUntil = Date.distantPast
+    /// Whether the current pass started (or failed to start) any VM.
+    var startsAttempted = false
     /// Why the reconciler cannot go on (another one owns the stack): `run()` ends with it.
     var fatal: Error?
     let current = CurrentApply()
@@ -64,7 +73,9 @@ public actor Reconciler: Service {
 
     /// Runs until graceful shutdown (SIGTERM): the current apply finishes its running actions and starts no new one.
     public func run() async throws {
-        if let name = options.stack {
+        // The stack named, or the one this source fed before a restart: known before any revision validates.
+        if let name = options.stack ?? SourceMemory(stateDirectory: stateDirectory, source: source).stack(),
+           ResourceName.problem(with: name) == nil {
             try adopt(name)
             writeStatus()
         }
@@ -80,21 +91,27 @@ public actor Reconciler: Service {
                         }
                     }
                     group.addTask { [source, options] in
+                        // A revision is news once: if its fetch fails, the retry interval paces the next try.
+                        var previous: String?
                         while !Task.isCancelled {
                             try? await Task.sleep(for: options.sourcePollInterval)
                             if Task.isCancelled { break }
                             let revision = await Self.offPool { source.peek() }
-                            if let revision, await self.isNew(revision) { continuation.yield(.sourceChanged) }
+                            guard let revision, revision != previous else { continue }
+                            previous = revision
+                            if await self.isNew(revision) { continuation.yield(.sourceChanged) }
                         }
                     }
                 } else {
                     continuation.yield(.poll)
                 }
                 for await wake in wakes {
+                    if current.isStopping { break }
                     if wake == .sourceChanged { sourceChanged = true }
                     await poll()
-                    if options.once || clock() >= nextTick || sourceChanged || needsStart() {
-                        await tick()
+                    let kick = needsStart() && clock() >= kickQuietUntil
+                    if options.once || clock() >= nextTick || sourceChanged || kick {
+                        await tick(kicked: kick)
                     }
                     if options.once || current.isStopping || fatal != nil { break }
                 }

@@ -17,7 +17,13 @@ public final class ReconcilerLease: @unchecked Sendable {
         try AtomicFile.makeDirectory(paths.root)
         let fd = open(paths.ownerLock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RuntimeError.io(operation: "open \(paths.ownerLock)", code: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // `holder` (vmctl status) holds a shared lock for an instant: try for a second before calling it taken.
+        var tries = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 && tries < 20 {
+            tries += 1
+            usleep(50_000)
+        }
+        guard tries < 20 else {
             close(fd)
             let who = Self.owner(paths).map { "pid \($0.pid), source \($0.source), since \(Self.format($0.since))" } ?? "another process"
             throw ReconcileError.alreadyReconciled(stack: stack, by: who)

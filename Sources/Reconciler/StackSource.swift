@@ -19,6 +19,14 @@ public protocol StackSource: Sendable {
     /// A cheap look at the newest revision (no checkout), to start the next tick early when it changed; nil when
     /// it cannot tell.
     func peek() -> String?
+    /// Identifies the source across restarts (the stack it feeds is remembered under it).
+    var key: String { get }
+    /// Lets go of every revision's files but these (the running stack's and the newest).
+    func retain(_ revisions: Set<String>)
+}
+
+extension StackSource {
+    public func retain(_ revisions: Set<String>) {}
 }
 
 /// Revisions are shown shortened, as git does.

@@ -97,6 +97,14 @@ public final class Executor: @unchecked Sendable {
                     continue
                 }
                 gate.wait()
+                // A wave wider than the parallelism waits here, maybe for minutes: a stop may have come meanwhile.
+                if startsNothing {
+                    gate.signal()
+                    let outcome = ActionOutcome.skipped(reason: "interrupted before it started")
+                    results.set(index, outcome)
+                    events.finished(change, outcome: outcome)
+                    continue
+                }
                 group.enter()
                 events.started(change)
                 DispatchQueue.global().async {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Planner
+import Reconciler
 import Runtime
 import VMCtlModel
 
@@ -86,9 +87,19 @@ struct DestroyCommand: ParsableCommand {
             try manager.removeItem(atPath: path)
         }
         let volumes = (try? manager.contentsOfDirectory(atPath: runtime.paths.volumes)) ?? []
+        // A reconciler's state stays while one runs or the stack is suspended: removing `suspended.json` would resume it
+        // (and it would recreate the stack), removing `owner.lock` would let a second reconciler in.
+        let reconcile = ReconcilePaths(stateDirectory: runtime.stateDirectory, stack: runtime.stack)
+        let keepReconcile = ReconcilerLease.holder(reconcile) != nil || SuspendState.read(reconcile) != nil
         if !keepVolumes || volumes.isEmpty {
             if manager.fileExists(atPath: runtime.paths.volumes) { try manager.removeItem(atPath: runtime.paths.volumes) }
-            try manager.removeItem(atPath: runtime.paths.root)
+            if keepReconcile {
+                for entry in (try? manager.contentsOfDirectory(atPath: runtime.paths.root)) ?? [] where entry != "reconcile" {
+                    try manager.removeItem(atPath: runtime.paths.root + "/" + entry)
+                }
+            } else {
+                try manager.removeItem(atPath: runtime.paths.root)
+            }
         }
     }
 }

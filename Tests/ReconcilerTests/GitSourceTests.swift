@@ -71,11 +71,13 @@ final class GitFixture {
         let head = try repo.commit(["stack.yaml": "name: one\n"])
         try repo.push()
         let source = repo.source()
-        #expect(source.checkout.hasPrefix(repo.checkouts + "/"))
+        #expect(source.folder.hasPrefix(repo.checkouts + "/"))
         let snapshot = try source.fetch()
         #expect(snapshot.revision == head)
-        #expect(snapshot.root == source.checkout)
-        #expect(snapshot.manifests == source.checkout)
+        #expect(snapshot.root == source.folder + "/trees/" + head)
+        #expect(snapshot.manifests == snapshot.root)
+        // The tree is the commit's files only: no .git to run hooks from or to rewrite.
+        #expect(!FileManager.default.fileExists(atPath: snapshot.root + "/.git"))
         #expect(text(snapshot.manifests + "/stack.yaml") == "name: one\n")
         #expect(source.peek() == head)
     }
@@ -85,14 +87,18 @@ final class GitFixture {
         let first = try repo.commit(["stack.yaml": "name: one\n"])
         try repo.push()
         let source = repo.source()
-        #expect(try source.fetch().revision == first)
+        let old = try source.fetch()
+        #expect(old.revision == first)
         let second = try repo.commit(["stack.yaml": "name: two\n"])
         try repo.push()
         #expect(source.peek() == second)
-        // peek does not touch the checkout.
-        #expect(text(source.checkout + "/stack.yaml") == "name: one\n")
         let snapshot = try source.fetch()
         #expect(snapshot.revision == second)
+        #expect(text(snapshot.manifests + "/stack.yaml") == "name: two\n")
+        // The older revision's files stay as they were (a VM of it may still read them) until released.
+        #expect(text(old.manifests + "/stack.yaml") == "name: one\n")
+        source.retain([second])
+        #expect(!FileManager.default.fileExists(atPath: old.root))
         #expect(text(snapshot.manifests + "/stack.yaml") == "name: two\n")
     }
 
@@ -112,14 +118,14 @@ final class GitFixture {
         #expect(text(snapshot.manifests + "/stack.yaml") == "name: rewritten\n")
     }
 
-    @Test func deletedAndStrayFilesDisappearFromTheCheckout() throws {
+    @Test func deletedAndStrayFilesAreNotInTheNextTree() throws {
         let repo = try GitFixture()
         try repo.commit(["a.yaml": "a\n", "b.yaml": "b\n"])
         try repo.push()
         let source = repo.source()
         let first = try source.fetch()
         #expect(FileManager.default.fileExists(atPath: first.manifests + "/b.yaml"))
-        // Something left in the checkout (by hand, or an older revision's ignored file) is cleaned away too.
+        // Something left in a tree (by hand) never reaches the next revision's.
         try Data("stray\n".utf8).write(to: URL(fileURLWithPath: first.manifests + "/stray.yaml"))
         try Data("changed\n".utf8).write(to: URL(fileURLWithPath: first.manifests + "/a.yaml"))
         try repo.commit(["b.yaml": nil])
@@ -136,8 +142,8 @@ final class GitFixture {
         try repo.push()
         let source = repo.source(path: "deploy/prod")
         let snapshot = try source.fetch()
-        #expect(snapshot.root == source.checkout)
-        #expect(snapshot.manifests == source.checkout + "/deploy/prod")
+        #expect(snapshot.root == source.folder + "/trees/" + snapshot.revision)
+        #expect(snapshot.manifests == snapshot.root + "/deploy/prod")
         #expect(text(snapshot.manifests + "/stack.yaml") == "name: prod\n")
         #expect(source.description.contains("path deploy/prod"))
     }
@@ -198,6 +204,31 @@ final class GitFixture {
         #expect(source.peek() == tagged)
     }
 
+    @Test func symlinksInTheRepositoryStaySymlinks() throws {
+        let repo = try GitFixture()
+        try repo.commit(["stack.yaml": "name: one\n"])
+        try FileManager.default.createSymbolicLink(atPath: repo.work + "/disk.img", withDestinationPath: "/etc/shadow")
+        try repo.commit([:])
+        try repo.push()
+        let snapshot = try repo.source().fetch()
+        // Unpacked as a link (path confinement then refuses it), never as a copy of what it points to.
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: snapshot.root + "/disk.img") == "/etc/shadow")
+    }
+
+    @Test func aHungServerIsCutOffAtTheTimeout() throws {
+        let repo = try GitFixture()
+        // A "server" that never answers: git's ssh transport through a local command that sleeps (no network at all).
+        let sleeper = repo.folder.file("slow-ssh")
+        try "#!/bin/sh\nsleep 60\n".write(toFile: sleeper, atomically: true, encoding: .utf8)
+        chmod(sleeper, 0o755)
+        setenv("GIT_SSH_COMMAND", sleeper, 1)
+        defer { unsetenv("GIT_SSH_COMMAND") }
+        let source = GitSource(url: "ssh://example.invalid/repo.git", checkoutsFolder: repo.checkouts, timeout: .seconds(2))
+        let started = ContinuousClock.now
+        #expect(throws: ReconcileError.self) { try source.fetch() }
+        #expect(ContinuousClock.now - started < .seconds(10), "the fetch was not cut off: \(ContinuousClock.now - started)")
+    }
+
     @Test func sourcesOfOtherRefsUseOtherCheckouts() throws {
         let repo = try GitFixture()
         let main = try repo.commit(["stack.yaml": "name: main\n"])
@@ -205,9 +236,12 @@ final class GitFixture {
         let other = try repo.commit(["stack.yaml": "name: other\n"])
         try repo.push("refs/heads/other")
         let mainSource = repo.source(), otherSource = repo.source(ref: "other")
-        #expect(mainSource.checkout != otherSource.checkout)
-        #expect(try mainSource.fetch().revision == main)
+        #expect(mainSource.folder != otherSource.folder)
+        // Two stacks from one branch (different paths) never share a repository either.
+        #expect(repo.source(path: "a").folder != repo.source(path: "b").folder)
+        let mainSnapshot = try mainSource.fetch()
+        #expect(mainSnapshot.revision == main)
         #expect(try otherSource.fetch().revision == other)
-        #expect(text(mainSource.checkout + "/stack.yaml") == "name: main\n")
+        #expect(text(mainSnapshot.manifests + "/stack.yaml") == "name: main\n")
     }
 }

@@ -62,16 +62,17 @@ import VMCtlModel
 
     // MARK: holdingBack
 
-    @Test func heldVMsAreNotStartedOrReset() {
-        let plan = Self.plan([(.vm, "web", .start), (.vm, "db", .start), (.vm, "cache", .reset), (.vm, "api", .reset)])
-        let held = plan.holdingBack(["web", "cache"])
-        #expect(held.changes.map(\.address.name) == ["db", "api"])
+    @Test func heldVMsAreNotStartedResetOrCreated() {
+        // A create held back: a VM whose create failed has no folder, and the next plan creates it again.
+        let plan = Self.plan([(.vm, "web", .start), (.vm, "db", .start), (.vm, "cache", .reset), (.vm, "api", .reset),
+                              (.vm, "new", .create), (.vm, "other", .create)])
+        let held = plan.holdingBack(["web", "cache", "new"])
+        #expect(held.changes.map(\.address.name) == ["db", "api", "other"])
     }
 
     @Test func otherChangesOfHeldVMsStay() {
-        let plan = Self.plan([(.vm, "web", .update), (.vm, "web", .stop), (.vm, "db", .delete), (.network, "web", .start),
-                              (.vm, "new", .create)])
-        let held = plan.holdingBack(["web", "db", "new"])
+        let plan = Self.plan([(.vm, "web", .update), (.vm, "web", .stop), (.vm, "db", .delete), (.network, "web", .start)])
+        let held = plan.holdingBack(["web", "db"])
         #expect(held == plan)
     }
 

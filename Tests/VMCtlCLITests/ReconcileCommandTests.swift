@@ -76,4 +76,43 @@ struct ReconcileCommandTests {
         let bad = try VMCtlProcess.run(["reconcile", "suspend", "--state-dir", dir, "--stack", "../../tmp"])
         #expect(bad.status == 2, "\(bad.stderr)")
     }
+
+    @Test("a restarted reconciler remembers its source's stack: a broken revision is reported there and the last good kept")
+    func remembersItsStack() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let manifest = dir + "/source/stack.yaml"
+        try "apiVersion: vmctl/v1\nkind: Stack\nmetadata: {name: kept}\nvolumes:\n  data: {size: 1MiB}\nvms: {}\n"
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let first = try VMCtlProcess.run(["reconcile", "--state-dir", dir, "--source", dir + "/source", "--once"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/stacks/kept/volumes/data.img"))
+        // No --stack this time, and the revision does not validate: the stack is still known.
+        try "apiVersion: vmctl/v1\nkind: Stack\nmetadata: {name: kept}\nvolumes:\n  data: {size: lots}\n"
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let second = try VMCtlProcess.run(["reconcile", "--state-dir", dir, "--source", dir + "/source", "--once"])
+        #expect(second.status == 1)
+        let status = try VMCtlProcess.run(["status", "--state-dir", dir, "--stack", "kept", "-o", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let reconciler = json["reconciler"] as? [String: Any]
+        #expect(reconciler?["reason"] as? String == "ValidationFailed", "\(json)")
+        #expect((reconciler?["lastAppliedRevision"] as? String)?.hasPrefix("sha256:") == true)
+        #expect(FileManager.default.fileExists(atPath: dir + "/stacks/kept/volumes/data.img"))
+    }
+
+    @Test("destroy leaves a suspended stack's reconcile state, so it stays suspended")
+    func destroyKeepsSuspension() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/stacks/web/vms", withIntermediateDirectories: true)
+        #expect(try VMCtlProcess.run(["reconcile", "suspend", "--state-dir", dir, "--stack", "web"]).status == 0)
+        let destroy = try VMCtlProcess.run(["destroy", "--state-dir", dir, "--stack", "web", "--auto-approve"])
+        #expect(destroy.status == 0, "\(destroy.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/stacks/web/reconcile/suspended.json"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/stacks/web/vms"))
+        // Not suspended and no reconciler: destroy removes the folder, reconcile state and all.
+        #expect(try VMCtlProcess.run(["reconcile", "resume", "--state-dir", dir, "--stack", "web"]).status == 0)
+        #expect(try VMCtlProcess.run(["destroy", "--state-dir", dir, "--stack", "web", "--auto-approve"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/stacks/web"))
+    }
 }

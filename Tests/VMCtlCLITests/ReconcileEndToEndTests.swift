@@ -270,6 +270,11 @@ struct ReconcileEndToEndTests {
         #expect(info.first?.labels["run_strategy"] == "Halted" && info.first?.labels["backend"] == "qemu", "\(info)")
         let revision = try await prometheus.query("vmctl_stack_applied_revision_info{stack=\"metered\"}")
         #expect(revision.first?.labels["revision"] == env.reconcileStatus()?.lastAppliedRevision, "\(revision)")
+        // What a real reconciler serves, with real VMs, passes promtool too.
+        let exposition = try await LoopbackHTTP.get(port: port, path: "/metrics")
+        #expect(exposition.status == 200 && exposition.body.contains("vmctl_reconcile_duration_seconds_bucket"))
+        let check = try Spawned.run(try Spawned.locate("promtool", package: "prometheus"), ["check", "metrics"], input: exposition.body)
+        #expect(check.status == 0 && check.output.isEmpty, "promtool: \(check.output)")
         let memory = try await prometheus.query("vmctl_vm_resident_memory_bytes{stack=\"metered\",vm=\"on\"}")
         #expect((memory.first.flatMap { Double($0.value) } ?? 0) > 1_048_576, "\(memory)")
     }

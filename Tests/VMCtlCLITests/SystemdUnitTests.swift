@@ -23,7 +23,8 @@ struct SystemdUnitTests {
         try text.replacingOccurrences(of: "KillMode=process", with: "KillMode=procss")
             .write(toFile: folder + "/vmctl-reconcile@ci.service", atomically: true, encoding: .utf8)
         let broken = try Self.run("/usr/bin/systemd-analyze", ["verify", folder + "/vmctl-reconcile@ci.service"])
-        #expect(broken.output.contains(":17: Failed to parse kill mode"), "\(broken.output)")
+        let line = (text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0 == "KillMode=process" } ?? -2) + 1
+        #expect(broken.output.contains(":\(line): Failed to parse kill mode"), "\(broken.output)")
     }
 
     @Test("stopping the service ends the reconciler only, and its command line parses")
