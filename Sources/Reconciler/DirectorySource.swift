@@ -34,6 +34,6 @@ public struct DirectorySource: StackSource {
             hash.update(data: FileManager.default.contents(atPath: folder + "/" + name) ?? Data())
             hash.update(data: [0])
         }
-        return "sha256:" + hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + hash.finalize().hex
     }
 }

@@ -23,7 +23,7 @@ public struct GitSource: StackSource {
         self.path = path
         self.timeout = timeout
         // Two reconcilers of one repository and branch (different paths: different stacks) never share a folder.
-        let key = SHA256.hash(data: Data("\(url)\n\(ref)\n\(path)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let key = SHA256.hash(data: Data("\(url)\n\(ref)\n\(path)".utf8)).prefix(8).hex
         folder = checkoutsFolder + "/" + key
     }
 

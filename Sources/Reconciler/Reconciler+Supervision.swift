@@ -112,7 +112,7 @@ extension Reconciler {
     func restartWording(_ supervision: VMSupervision, strategy: RunStrategy) -> String {
         guard let next = supervision.nextAttempt else { return "restarting (runStrategy \(strategy.rawValue))" }
         let wait = Int(next.timeIntervalSince(clock()).rounded(.up))
-        return "crash loop: \(supervision.failures) failures in a row, next attempt in \(wait) s at \(ISO8601DateFormatter().string(from: next))"
+        return "crash loop: \(supervision.failures) failures in a row, next attempt in \(wait) s at \(next.iso8601)"
     }
 
     static func describe(_ vm: VMLiveness) -> String {

@@ -55,7 +55,7 @@ public final class ReconcilerLease: @unchecked Sendable {
         return try? JSONCoding.decoder.decode(Owner.self, from: data)
     }
 
-    static func format(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+    static func format(_ date: Date) -> String { date.iso8601 }
 }
 
 public enum ReconcileError: Error, CustomStringConvertible {

@@ -9,7 +9,7 @@ struct SourceMemory {
     let file: String
 
     init(stateDirectory: StateDirectory, source: any StackSource) {
-        let digest = SHA256.hash(data: Data(source.key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(source.key.utf8)).prefix(12).hex
         file = stateDirectory.path + "/reconcile/sources/\(digest).json"
     }
 

@@ -34,3 +34,19 @@ public func shortRevision(_ revision: String) -> String {
     if let colon = revision.firstIndex(of: ":") { return String(revision[...colon]) + revision[revision.index(after: colon)...].prefix(12) }
     return String(revision.prefix(12))
 }
+
+extension Sequence where Element == UInt8 {
+    /// Lowercase hex. Not String(format:): the daemon stays clear of Foundation's ICU-backed formatting, which costs
+    /// megabytes of resident memory once touched (bench/README.md, Reconciler).
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in self { bytes.append(digits[Int(byte >> 4)]); bytes.append(digits[Int(byte & 0x0F)]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension Date {
+    /// RFC 3339 in UTC, without Foundation's ICU (ISO8601DateFormatter loads it).
+    var iso8601: String { formatted(.iso8601) }
+}

@@ -32,7 +32,7 @@ public final class StackLock {
             if Self.isCurrent(fd, path: paths.lock) { locked = fd } else { close(fd) }
         }
         fd = locked
-        let since = ISO8601DateFormatter().string(from: Date())
+        let since = Date().formatted(.iso8601)  // not ISO8601DateFormatter: it loads ICU into a long-running reconciler
         let holder = "pid \(getpid()), '\(command)', since \(since)\n"
         try? AtomicFile.write(Data(holder.utf8), to: paths.lockHolder)
     }

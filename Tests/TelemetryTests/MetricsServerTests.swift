@@ -32,6 +32,35 @@ import TestServers
         #expect(Self.refusal(port: port).contains("Connection refused"))
     }
 
+    @Test func headOtherMethodsQueriesAndGarbage() async throws {
+        let metrics = VMCtlMetricsTests.exercised()
+        let server = try MetricsServer(address: "127.0.0.1:0", metrics: metrics, logger: Self.logger)
+        let running = Task { try await ServiceGroup(services: [server], logger: Self.logger).run() }
+        defer { running.cancel() }
+        let port = try await server.listeningPort()
+        let head = try LoopbackHTTP.exchange(port: port, request: "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(head.status == 200 && head.body.isEmpty && Int(head.headers["content-length"] ?? "") == metrics.exposition().utf8.count)
+        let post = try LoopbackHTTP.exchange(port: port, request: "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        #expect(post.status == 405 && post.headers["allow"] == "GET, HEAD")
+        #expect(try LoopbackHTTP.exchange(port: port, request: "GET /metrics?name[]=vmctl_vm_running HTTP/1.0\r\n\r\n").status == 200)
+        #expect(try LoopbackHTTP.exchange(port: port, request: "hello\r\n\r\n").status == 400)
+        // The bad requests did not stop it.
+        #expect(try await LoopbackHTTP.get(port: port, path: "/metrics").status == 200)
+    }
+
+    @Test func aTakenPortFailsRunNamingTheAddress() async throws {
+        let first = try MetricsServer(address: "127.0.0.1:0", metrics: VMCtlMetrics(), logger: Self.logger)
+        let running = Task { try await ServiceGroup(services: [first], logger: Self.logger).run() }
+        defer { running.cancel() }
+        let port = try await first.listeningPort()
+        let second = try MetricsServer(address: "127.0.0.1:\(port)", metrics: VMCtlMetrics(), logger: Self.logger)
+        await #expect {
+            try await second.run()
+        } throws: { error in
+            "\(error)".contains("127.0.0.1:\(port)") && "\(error)".contains("Address already in use")
+        }
+    }
+
     @Test func stopsWhenItsTaskIsCancelled() async throws {
         let server = try MetricsServer(address: "127.0.0.1:0", metrics: VMCtlMetrics(), logger: Self.logger)
         let running = Task { try await server.run() }
@@ -53,12 +82,12 @@ import TestServers
 
     @Test(arguments: ["127.0.0.1:9464", "[::1]:9464", "0.0.0.0:0", "[::]:80"])
     func acceptsNumericAddresses(_ address: String) throws {
-        _ = try MetricsServer.socketAddress(address)
+        _ = try ListenAddress(address)
     }
 
     @Test(arguments: ["localhost:9464", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:x", "::1:9464", "[::1]9464", "[::1]", ""])
     func refusesOtherAddresses(_ address: String) {
-        #expect(throws: MetricsAddressError.self) { try MetricsServer.socketAddress(address) }
+        #expect(throws: MetricsAddressError.self) { try ListenAddress(address) }
     }
 
     /// Whether the task ended within `limit`, without waiting longer if it hangs.

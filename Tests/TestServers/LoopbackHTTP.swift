@@ -27,6 +27,12 @@ public enum LoopbackHTTP {
     }
 
     public static func blockingGet(port: UInt16, path: String, timeoutSeconds: Int) throws -> Response {
+        try exchange(port: port, request: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n",
+                     timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Sends `request` as it is (any method, or bytes that are no HTTP at all) and reads the answer to the end.
+    public static func exchange(port: UInt16, request text: String, timeoutSeconds: Int = 10) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -41,7 +47,7 @@ public enum LoopbackHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw Failure(description: "connect 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(text.utf8)
         guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
             throw Failure(description: "send: \(String(cString: strerror(errno)))")
         }
@@ -50,7 +56,7 @@ public enum LoopbackHTTP {
         while true {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count == 0 { break }
-            guard count > 0 else { throw Failure(description: "recv from 127.0.0.1:\(port)\(path): \(String(cString: strerror(errno)))") }
+            guard count > 0 else { throw Failure(description: "recv from 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
             received += buffer[0..<count]
         }
         return try parse(received)
