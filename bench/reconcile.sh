@@ -52,9 +52,9 @@ for tool in git curl python3; do command -v $tool >/dev/null || { echo "bench: $
 if [[ -n ${VMCTL:-} ]]; then
     vmctl=$VMCTL
 else
-    echo "== building vmctl (release, scratch .build-release)"
-    swift build -c release --scratch-path .build-release --product vmctl >/dev/null
-    vmctl=$root/.build-release/release/vmctl
+    echo "== building vmctl (release, the Swift runtime linked in: --static-swift-stdlib, scratch .build-static)"
+    swift build -c release --static-swift-stdlib --scratch-path .build-static --product vmctl >/dev/null
+    vmctl=$root/.build-static/release/vmctl
 fi
 
 work=$(mktemp -d /tmp/vrc.XXXXXX)    # short: QEMU's sockets live under it (AF_UNIX paths ≤ 107 bytes)
