@@ -49,7 +49,7 @@ let package = Package(
         // Release builds link vmctl-vmm fully statically (Swift runtime and glibc): `--version` takes 0.6 ms instead of
         // 2.2 ms, an idle VM 5.3 instead of 9.1 MiB RSS (bench/README.md, vmctl-vmm). Debug builds stay dynamic: test
         // bundles link this target's code together with Foundation.
-        .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "VMMControl"], swiftSettings: vmmStack,
+        .executableTarget(name: "vmctl-vmm", dependencies: ["VMM", "KVM", "VMMControl"], swiftSettings: vmmStack,
                           linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // Runtime speaks to vmctl-vmm through VMMControl only; it never links the VMM (VMM, KVM, CKVM, VMMDevices).
         // Cloud images: the content-addressed store, format checks and qcow2 overlays (qemu-img as a process).

@@ -7,10 +7,11 @@ bench/vmm-startup.sh times `--version` (hyperfine). Used to measure each start-u
 (bench/README.md, vmctl-vmm).
 
   bench/vmm_ab.py --payload p0.elf --idle-payload p1.elf [--runs 30] NAME=/path/to/vmctl-vmm ...
+  --env NAME VAR=VALUE runs build NAME with VAR set, e.g. the same binary twice, once with VMCTL_VMM_SECCOMP=off.
 
 Build the payloads as bench/vmm.sh does.
 """
-import argparse, os, resource, statistics, sys
+import argparse, contextlib, os, resource, statistics, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vmm_bench  # noqa: E402  (the measurements themselves)
@@ -21,23 +22,44 @@ def child_cpu_ms():
     return (usage.ru_utime + usage.ru_stime) * 1000
 
 
+@contextlib.contextmanager
+def environment(variables):
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--payload", required=True)
     parser.add_argument("--idle-payload", required=True)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--memory", type=int, default=64)
+    parser.add_argument("--env", nargs=2, action="append", default=[], metavar=("NAME", "VAR=VALUE"))
     parser.add_argument("binaries", nargs="+", help="NAME=PATH")
     args = parser.parse_args()
     binaries = [entry.split("=", 1) for entry in args.binaries]
+    env = {name: {} for name, _ in binaries}
+    for name, assignment in args.env:
+        variable, value = assignment.split("=", 1)
+        env[name][variable] = value
 
-    for _, path in binaries:   # warm the page cache
-        vmm_bench.first_byte_vmm(path, args.payload, args.memory)
+    for name, path in binaries:   # warm the page cache
+        with environment(env[name]):
+            vmm_bench.first_byte_vmm(path, args.payload, args.memory)
     results = {name: {"first": [], "exit": [], "cpu": []} for name, _ in binaries}
     for _ in range(args.runs):
         for name, path in binaries:
             before = child_cpu_ms()
-            first, end = vmm_bench.first_byte_vmm(path, args.payload, args.memory)
+            with environment(env[name]):
+                first, end = vmm_bench.first_byte_vmm(path, args.payload, args.memory)
             results[name]["cpu"].append(child_cpu_ms() - before)
             results[name]["first"].append(first * 1000)
             results[name]["exit"].append(end * 1000)
@@ -46,7 +68,8 @@ def main():
     print(f"{'build':14} {'first byte':>10} {'(min)':>7} {'exit':>7} {'cpu/run':>8} "
           f"{'Rss>RAM':>8} {'Anon>RAM':>9}")
     for name, path in binaries:
-        (rollup, ram), *_ = vmm_bench.idle_vmm(path, args.idle_payload, args.memory, 4)
+        with environment(env[name]):
+            (rollup, ram), *_ = vmm_bench.idle_vmm(path, args.idle_payload, args.memory, 4)
         r = results[name]
         print(f"{name:14} {statistics.median(r['first']):10.2f} {min(r['first']):7.2f} {statistics.median(r['exit']):7.2f} "
               f"{statistics.median(r['cpu']):8.2f} "

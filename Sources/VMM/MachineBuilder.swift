@@ -30,13 +30,17 @@ public enum MachineBuilder {
         let cmdline: KernelCmdline
         do { cmdline = try KernelCmdline(spec.cmdline) } catch { throw .boot(error) }
 
+        let kernelFile = try BootFile(spec.kernel, what: "kernel")
+        let initrdFile = try spec.initrd.map { path throws(VMMError) in try BootFile(path, what: "initrd") }
+
         let supervisor = Supervisor()
         let devices = try DeviceSet(spec: spec, memory: ram, events: supervisor)
         let acpi: ACPITables
         do { acpi = try ACPITables(vcpus: spec.vcpus, dsdt: devices.dsdt) } catch { throw .acpi(error) }
 
         let parts = MachineParts(spec: spec, system: system, supportedCPUID: supportedCPUID, ram: ram, ramSize: ramSize,
-                                 devices: devices, acpi: acpi, cmdline: cmdline, supervisor: supervisor)
+                                 devices: devices, acpi: acpi, cmdline: cmdline, kernelFile: kernelFile,
+                                 initrdFile: initrdFile, supervisor: supervisor)
         let first = try Generation(parts: parts, paused: false)
         let machine = Machine(parts: parts, first: first, started: started)
         // Last, so nothing after them can fail: frames that arrive before the guest's driver is up are dropped;

@@ -10,14 +10,18 @@ public struct VMMCapabilities: Codable, Equatable, Sendable {
     public var boot: Bool
     /// Why not, when `boot` is false.
     public var reason: String?
+    /// Whether each VM process runs under the VMM's seccomp allow-list (docs/vmm.md, "Seccomp"); nil from a VMM
+    /// that predates the filter.
+    public var seccomp: Bool?
 
-    public init(version: String, boot: Bool, reason: String? = nil,
+    public init(version: String, boot: Bool, reason: String? = nil, seccomp: Bool? = nil,
                 launchSpecVersion: Int = LaunchSpec.currentVersion, controlProtocolVersion: Int = ControlProtocol.version) {
         self.version = version
         self.launchSpecVersion = launchSpecVersion
         self.controlProtocolVersion = controlProtocolVersion
         self.boot = boot
         self.reason = reason
+        self.seccomp = seccomp
     }
 
     /// Reads the line `--capabilities` printed.

@@ -12,10 +12,11 @@ enum VMMMain {
     /// run by themselves wherever hardware KVM is present, without offering the backend to everyone.
     static var capabilities: VMMCapabilities {
         if let flag = getenv("VMCTL_VMM_UNVERIFIED_BOOT"), String(cString: flag) == "1" {
-            return VMMCapabilities(version: version, boot: true, reason: nil)
+            return VMMCapabilities(version: version, boot: true, reason: nil, seccomp: Seccomp.enabled)
         }
         return VMMCapabilities(version: version, boot: false,
-                               reason: "booting Linux guests is not verified on hardware KVM yet; VMCTL_VMM_UNVERIFIED_BOOT=1 enables it")
+                               reason: "booting Linux guests is not verified on hardware KVM yet; VMCTL_VMM_UNVERIFIED_BOOT=1 enables it",
+                               seccomp: Seccomp.enabled)
     }
 
     static func run(_ arguments: [String]) -> VMMExitCode {
@@ -71,6 +72,12 @@ enum VMMMain {
         let server: ControlServer
         do { server = try ControlServer(path: spec.controlSocket, handler: machine.controlHandler) } catch {
             report("serve the control socket: \(error)")
+            return .vmmError
+        }
+        // Everything the VM needs is open now; from here a call outside the allow-list kills the process.
+        do { try Seccomp.confine() } catch {
+            server.stop()
+            report("install the seccomp filter: \(error)")
             return .vmmError
         }
         let end = machine.run()

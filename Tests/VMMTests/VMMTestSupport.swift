@@ -104,15 +104,17 @@ final class VMMRun {
     private var stderrText: String?
 
     /// - Parameter sockets: serve `console.sock` and `agent.sock` in the folder (the spec's consoleSocket and agentSocket).
+    /// - Parameter environment: added to the test process's own for vmctl-vmm.
     convenience init(payload: String, vcpus: Int = 1, memoryMiB: Int = 64, disks: [LaunchSpec.Disk] = [],
-                     nets: [LaunchSpec.Net] = [], serialInput: Bool = false, sockets: Bool = false, folder: TempFolder? = nil) throws {
+                     nets: [LaunchSpec.Net] = [], serialInput: Bool = false, sockets: Bool = false, folder: TempFolder? = nil,
+                     environment: [String: String] = [:]) throws {
         try self.init(kernel: try VMMTestSupport.payload(payload), vcpus: vcpus, memoryMiB: memoryMiB, disks: disks,
-                      nets: nets, serialInput: serialInput, sockets: sockets, folder: folder)
+                      nets: nets, serialInput: serialInput, sockets: sockets, folder: folder, environment: environment)
     }
 
     init(kernel: String, vcpus: Int = 1, memoryMiB: Int = 64, cmdline: String = "console=ttyS0",
          disks: [LaunchSpec.Disk] = [], nets: [LaunchSpec.Net] = [], serialInput: Bool = false, sockets: Bool = false,
-         folder: TempFolder? = nil) throws {
+         folder: TempFolder? = nil, environment: [String: String] = [:]) throws {
         let folder = try folder ?? TempFolder()
         self.folder = folder
         spec = LaunchSpec(name: "test", vcpus: vcpus, memoryMiB: memoryMiB, kernel: kernel,
@@ -124,6 +126,7 @@ final class VMMRun {
         try JSONEncoder().encode(spec).write(to: URL(fileURLWithPath: specPath))
         process.executableURL = VMMTestSupport.binary
         process.arguments = [specPath]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
