@@ -19,7 +19,9 @@ public struct MetricsServer: Service {
     private let listener: HTTPListener
     private let logger: Logger
 
-    /// Throws `MetricsAddressError` unless `address` is a numeric IPv4 or bracketed IPv6 address with a port.
+    /// Throws `MetricsAddressError` unless `address` is a numeric IPv4 or bracketed IPv6 address with a port, and
+    /// `MetricsListenError` when it cannot listen there (the port is taken). It listens and serves from here on, on a
+    /// thread of its own: scrapes never wait for Swift's cooperative pool, which blocking work elsewhere may hold.
     public init(address: String, metrics: VMCtlMetrics, logger: Logger) throws {
         self.address = address
         self.logger = logger
@@ -31,37 +33,32 @@ public struct MetricsServer: Service {
             }
             return HTTPAnswer(status: 200, reason: "OK", contentType: Self.contentType, body: metrics.exposition(), headOnly: method == "HEAD")
         }
+        do { try listener.bind(endpoint) } catch {
+            throw MetricsListenError(address: address, reason: "\(error)")
+        }
+        let listener = self.listener
+        Thread.detachNewThread { listener.serve() }
+        logger.info("serving metrics", metadata: ["address": "\(address)", "path": "/metrics"])
     }
 
+    /// Serves until the group's graceful shutdown or the task's cancellation, then closes the socket.
     public func run() async throws {
-        do { try listener.bind(endpoint) } catch {
-            throw MetricsAddressError(address: address, reason: "cannot listen there: \(error)")
-        }
-        logger.info("serving metrics", metadata: ["address": "\(address)", "path": "/metrics"])
-        let listener = self.listener
-        await withTaskCancellationOrGracefulShutdownHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                // Blocking accept on a thread of its own: never on Swift's cooperative pool.
-                Thread.detachNewThread {
-                    listener.serve()
-                    done.resume()
-                }
-            }
-        } onCancelOrGracefulShutdown: {
-            listener.stop()
-        }
+        try? await gracefulShutdown()
+        listener.stop()
         logger.debug("metrics server stopped")
     }
 
-    /// The port the server listens on, once it does (the kernel's pick for port 0).
+    /// The port the server listens on (the kernel's pick for port 0).
     public func listeningPort(timeout: Duration = .seconds(5)) async throws -> UInt16 {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let port = listener.port { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw MetricsAddressError(address: address, reason: "the server does not listen on it")
+        guard let port = listener.port else { throw MetricsAddressError(address: address, reason: "the server does not listen on it") }
+        return port
     }
+}
+
+public struct MetricsListenError: Error, CustomStringConvertible {
+    public var address: String
+    public var reason: String
+    public var description: String { "cannot serve metrics on \(address): \(reason)" }
 }
 
 public struct MetricsAddressError: Error, CustomStringConvertible {

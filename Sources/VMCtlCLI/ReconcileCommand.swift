@@ -111,8 +111,11 @@ struct ReconcileRunCommand: ParsableCommand {
         let reconciler = Reconciler(source: stackSource, options: options, stateDirectory: context.stateDirectory, logger: logger, metrics: metrics)
         var services: [any Service] = [reconciler]
         if metricsAddress != "none", !once {
-            do { services.append(try MetricsServer(address: metricsAddress, metrics: metrics, logger: logger)) } catch {
+            do { services.append(try MetricsServer(address: metricsAddress, metrics: metrics, logger: logger)) } catch let error as MetricsAddressError {
                 throw UsageError(message: "--metrics-address: \(error)")
+            } catch {
+                Console.err("vmctl: error: \(error)\n")
+                throw ExitCode(1)
             }
         }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

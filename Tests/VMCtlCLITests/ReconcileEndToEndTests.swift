@@ -118,7 +118,8 @@ struct ReconcileEndToEndTests {
             return vm?.state == "running" && vm?.pid != oldPid
         }
         #expect(env.events().contains { $0.reason == "VMExited" && $0.vm == "always" && $0.message.contains("signal 9") })
-        #expect(env.reconcileStatus()?.vms["always"]?.restarts == 1)
+        // Counted when the pass that restarted it ends, a moment after the VM is ready.
+        try env.waitFor("the restart counted") { env.reconcileStatus()?.vms["always"]?.restarts == 1 }
 
         // The broken VM: failures in a row with growing waits, capped at 4 s; status says crash-loop.
         try env.waitFor("five failed starts of broken", timeout: .seconds(90)) {
