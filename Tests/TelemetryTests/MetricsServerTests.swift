@@ -6,7 +6,7 @@ import Testing
 import TestServers
 @testable import Telemetry
 
-@Suite(.timeLimit(.minutes(2))) struct MetricsServerTests {
+@Suite(.timeLimit(.minutes(3))) struct MetricsServerTests {
     static let logger = Logger(label: "TelemetryTests")
 
     @Test func servesMetricsAnd404AndStopsOnGracefulShutdown() async throws {
@@ -76,7 +76,9 @@ import TestServers
         let group = ServiceGroup(services: [server], logger: Self.logger)
         let running = Task { try await group.run() }
         await group.triggerGracefulShutdown()
-        #expect(await Self.ends(running, within: .seconds(15)), "the server did not stop")
+        // Generous: at the start of the whole suite, synchronous tests hold the cooperative pool for tens of seconds and
+        // the group's task may not even have started; a hang still fails.
+        #expect(await Self.ends(running, within: .seconds(90)), "the server did not stop")
     }
 
     @Test(arguments: ["127.0.0.1:9464", "[::1]:9464", "0.0.0.0:0", "[::]:80"])
