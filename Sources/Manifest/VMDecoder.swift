@@ -69,7 +69,7 @@ extension ValueDecoder {
             spec.labels = labels(node, path)
         }
         if let (node, path) = reader.value("limits"), let limits = limits(node, path, owner: reader.keyPlace("limits")?.location, fields: &fields) {
-            spec.limits = limits
+            spec.limits = limits == VMLimits() ? nil : limits   // `limits: {}` is no limits, as in state files
         }
         // Field places are keyed by the index in spec.networks/disks, which skips items that failed to decode;
         // each place keeps the path as written (`networks[1].ip`).

@@ -26,7 +26,7 @@ extension VMSpec {
             firmware: try c.decodeIfPresent(Firmware.self, forKey: .firmware),
             cloudInit: try c.decodeIfPresent(CloudInitSpec.self, forKey: .cloudInit),
             ports: try c.decodeIfPresent([PortForward].self, forKey: .ports) ?? [],
-            limits: try c.decodeIfPresent(VMLimits.self, forKey: .limits) ?? VMLimits())
+            limits: try c.decodeIfPresent(VMLimits.self, forKey: .limits))
     }
 }
 

@@ -24,8 +24,8 @@ public struct CgroupLimits: Equatable, Sendable {
     public init(spec: VMSpec, allowance: ByteSize = ByteSize(bytes: 0)) {
         memoryMax = spec.memoryLimit.bytes + allowance.bytes
         cpuWeight = min(10_000, max(1, 100 * spec.cpus))
-        cpuQuotaMicros = spec.limits.cpuQuotaPercent.map { Int(($0 * Double(Self.periodMicros) / 100).rounded()) }
-        pidsMax = spec.limits.effectivePids
+        cpuQuotaMicros = spec.effectiveLimits.cpuQuotaPercent.map { Int(($0 * Double(Self.periodMicros) / 100).rounded()) }
+        pidsMax = spec.effectiveLimits.effectivePids
     }
 
     /// v1 `cpu.shares`: 1024 is one default share, as 100 is one default weight; 2…262144.

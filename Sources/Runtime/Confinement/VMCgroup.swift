@@ -79,6 +79,11 @@ public struct VMCgroup: Equatable, Sendable {
         try CgroupFiles.write(value, to: folder + "/" + file)
     }
 
+    /// Moves a process (all its threads) in. VMs join through the launch wrapper instead, before the VMM exists.
+    public func add(pid: Int32) throws(CgroupError) {
+        for file in procsFiles { try CgroupFiles.write("\(pid)", to: file) }
+    }
+
     /// The processes in the cgroup, from every hierarchy.
     public var members: [Int32] { Array(Set(procsFiles.flatMap(CgroupFiles.pids))).sorted() }
 
