@@ -37,7 +37,7 @@ struct CgroupV2FakeTreeTests {
         #expect(cgroup.procsFiles == [mount + "/vmctl/web/api/cgroup.procs"])
     }
 
-    @Test("create enables cpu, memory and pids on every parent, one write each, and writes the limits")
+    @Test("create enables on every parent the controllers it lacks (cpu, memory, pids) and writes the limits")
     func create() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let spec = VMSpec(name: "api", cpus: 2, memory: .mib(512), limits: VMLimits(cpuQuotaPercent: 150, memoryOverhead: .mib(128), pids: 300))
