@@ -680,6 +680,38 @@ public enum ManifestSchema {
         "guest"
       ]
     },
+    "limits": {
+      "type": "object",
+      "description": "Limits of the VM's cgroup, enforced by the kernel on its VMM process (docs/manifest.md, Limits).",
+      "additionalProperties": false,
+      "properties": {
+        "cpuQuota": {
+          "description": "CPU time the VM may use: a percentage of one core (150%) or a number of cores (1.5), from 1% to 25500%. Default: no quota.",
+          "oneOf": [
+            {
+              "type": "number",
+              "minimum": 0.01,
+              "maximum": 255
+            },
+            {
+              "type": "string",
+              "pattern": "^[0-9]+(?:\\.[0-9]+)?%$|\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\\}",
+              "patternErrorMessage": "must be a percentage of one core such as 150%, or a number of cores such as 1.5"
+            }
+          ]
+        },
+        "memoryOverhead": {
+          "$ref": "#/$defs/size",
+          "description": "Memory the VMM may use beside guest RAM (the limit is memory + memoryOverhead), at least 64MiB. Default 256MiB."
+        },
+        "pids": {
+          "type": "integer",
+          "minimum": 64,
+          "maximum": 4194304,
+          "description": "Processes and threads of the VMM, 64..4194304. Default 512."
+        }
+      }
+    },
     "vmSpec": {
       "type": "object",
       "description": "A virtual machine (or a set of replicas).",
@@ -772,6 +804,10 @@ public enum ManifestSchema {
         "labels": {
           "$ref": "#/$defs/labels",
           "description": "Labels: map of string to string."
+        },
+        "limits": {
+          "$ref": "#/$defs/limits",
+          "description": "The VM's cgroup: {cpuQuota, memoryOverhead, pids}. Changed live on a running VM."
         }
       },
       "allOf": [

@@ -2,7 +2,7 @@ import VMCtlModel
 
 extension ValueDecoder {
     static let vmFields = ["replicas", "cpus", "memory", "backend", "kernel", "networks", "disks", "dependsOn",
-                           "runStrategy", "readiness", "labels", "image", "firmware", "cloudInit", "ports"]
+                           "runStrategy", "readiness", "labels", "image", "firmware", "cloudInit", "ports", "limits"]
     static let kernelFields = ["image", "initrd", "cmdline"]
     static let nicFields = ["network", "ip", "mac"]
     static let diskFields = ["volume", "readOnly", "mountPoint"]
@@ -67,6 +67,9 @@ extension ValueDecoder {
         if spec.image != nil, !timeoutGiven { spec.readiness.timeout = ReadinessSpec.defaultImageTimeout }
         if let (node, path) = reader.value("labels") {
             spec.labels = labels(node, path)
+        }
+        if let (node, path) = reader.value("limits"), let limits = limits(node, path, owner: reader.keyPlace("limits")?.location, fields: &fields) {
+            spec.limits = limits == VMLimits() ? nil : limits   // `limits: {}` is no limits, as in state files
         }
         // Field places are keyed by the index in spec.networks/disks, which skips items that failed to decode;
         // each place keeps the path as written (`networks[1].ip`).

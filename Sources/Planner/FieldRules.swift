@@ -13,6 +13,7 @@ public enum FieldRules {
         Rule(field: "runStrategy", impact: .live, why: "it decides power actions only"),
         Rule(field: "readiness", impact: .live, why: "it is used only while a VM starts"),
         Rule(field: "dependsOn", impact: .live, why: "it orders actions only"),
+        Rule(field: "limits", impact: .live, why: "the VM's cgroup takes new limits in place (a memory limit below what the VMM uses makes the kernel reclaim, or refuse on cgroup v1)"),
         Rule(field: "cpus", impact: .restart, why: "vCPUs are fixed when the VMM starts"),
         Rule(field: "memory", impact: .restart, why: "guest RAM is fixed when the VMM starts"),
         Rule(field: "kernel", impact: .restart, why: "the kernel, initrd and command line are loaded at boot"),

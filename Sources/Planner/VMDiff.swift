@@ -25,6 +25,10 @@ enum VMDiff {
         add("ports", old.ports.isEmpty ? nil : list(old.ports.map(\.summary)), new.ports.isEmpty ? nil : list(new.ports.map(\.summary)))
         nicDiffs(old.networks, new.networks, into: &diffs)
         diskDiffs(old.disks, new.disks, into: &diffs)
+        add("limits.cpuQuota", old.effectiveLimits.cpuQuotaPercent.map(VMLimits.formatPercent), new.effectiveLimits.cpuQuotaPercent.map(VMLimits.formatPercent), rule: "limits")
+        let defaultOverhead = "\(VMLimits.defaultMemoryOverhead) (default)", defaultPids = "\(VMLimits.defaultPids) (default)"
+        add("limits.memoryOverhead", old.effectiveLimits.memoryOverhead?.description ?? defaultOverhead, new.effectiveLimits.memoryOverhead?.description ?? defaultOverhead, rule: "limits")
+        add("limits.pids", old.effectiveLimits.pids.map(String.init) ?? defaultPids, new.effectiveLimits.pids.map(String.init) ?? defaultPids, rule: "limits")
         add("dependsOn", list(old.dependsOn), list(new.dependsOn))
         add("runStrategy", old.runStrategy.rawValue, new.runStrategy.rawValue)
         add("readiness.consoleMarker", old.readiness.consoleMarker.map(quoted), new.readiness.consoleMarker.map(quoted), rule: "readiness")

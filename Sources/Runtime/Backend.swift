@@ -17,6 +17,8 @@ public struct VMLaunch: Sendable {
     public var readinessMarker: String?
     /// Image VMs: root disk, seed, firmware and management NIC (set by the runtime before a start).
     public var image: ImageBoot? = nil
+    /// The `cgroup.procs` files of the VM's cgroup, which the VMM is launched into (empty: no cgroup).
+    public var cgroupProcs: [String] = []
     /// Image VMs: the stack NICs as the guest configures them, and its /etc/hosts entries (for the seed).
     var guestNICs: [GuestNIC] = []
     var hosts: [(name: String, address: IPv4Address)] = []
@@ -75,4 +77,10 @@ public protocol Backend: Sendable {
     func inspect(_ record: VMRecord, paths: VMPaths) -> VMProcessStatus
     /// Ends the VMM if it runs and removes the VM's folder.
     func destroy(_ record: VMRecord, paths: VMPaths) throws
+    /// Memory the VMM needs beside guest RAM and the manifest's overhead allowance (added to its cgroup's limit).
+    func memoryAllowance(for spec: VMSpec) -> ByteSize
+}
+
+extension Backend {
+    public func memoryAllowance(for spec: VMSpec) -> ByteSize { ByteSize(bytes: 0) }
 }

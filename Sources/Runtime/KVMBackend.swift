@@ -152,7 +152,7 @@ public struct KVMBackend: Backend {
         try AtomicFile.write(Self.encode(spec), to: launch.paths.launchSpec)
         unlink(launch.paths.exit)
         let identity: (pid: Int32, startTime: UInt64)
-        do { identity = try VMProcess.launch([binary, launch.paths.launchSpec], paths: launch.paths) { .vm(name: launch.name, operation: $0, reason: $1) } } catch {
+        do { identity = try VMProcess.launch([binary, launch.paths.launchSpec], paths: launch.paths, cgroupProcs: launch.cgroupProcs) { .vm(name: launch.name, operation: $0, reason: $1) } } catch {
             // It ended before its pid was read: say how, in its own words.
             guard let reason = Self.exitReason(paths: launch.paths) else { throw error }
             throw RuntimeError.vm(name: launch.name, operation: "start", reason: reason)

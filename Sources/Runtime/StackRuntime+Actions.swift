@@ -48,6 +48,8 @@ extension StackRuntime {
             record.readinessMarker = launch.readinessMarker
             record.launchedAt = Date().timeIntervalSince1970
             unlink(launch.paths.notReady)
+            // The cgroup exists with its limits before the VMM does: the launch wrapper joins it first.
+            (launch.cgroupProcs, record.cgroupProblem) = try confine(name, spec: spec, backend: backend)
             try save(record)   // the spec is on disk before the process exists
             imageLease?.release()
             progress(.booting)
@@ -81,6 +83,7 @@ extension StackRuntime {
             throw RuntimeError.vm(name: name, operation: "stop", reason: "no such VM in stack '\(stack)'")
         }
         let outcome = try backend(record.backend, for: name).stop(record, paths: paths.vm(name), timeout: timeout)
+        releaseCgroup(name)   // also a crashed VM's leftover
         unlink(paths.vm(name).ready)
         if outcome != .alreadyStopped { record.lastStop = outcome.rawValue }
         record.pid = nil
@@ -121,6 +124,7 @@ extension StackRuntime {
         var record = try requireRecord(name, operation: "update")
         record.spec = spec
         try save(record)
+        try updateCgroup(record)
     }
 
     /// Removes the VM, its folder and taps. Its addresses are released unless `keepAddresses` (a replace: the new
@@ -139,6 +143,7 @@ extension StackRuntime {
         try backend(record.backend, for: name).destroy(record, paths: paths)
         // The wrapper (and any VMM no record knew of) must not outlive the VM's folder.
         VMProcess.endAll(referencing: paths)
+        releaseCgroup(name)
         removeTaps(of: name, spec: record.spec)
         if !keepAddresses { releaseAddresses(of: name, spec: record.spec) }
     }

@@ -56,6 +56,7 @@ extension StackRuntime {
     /// Stops a damaged VM's VMM as `stop` does (graceful through its control socket, then forced); its record is
     /// left as it is.
     func stopDamaged(_ name: String, timeout: Duration) throws -> StopOutcome {
+        defer { releaseCgroup(name) }
         guard let process = damagedVMProcess(name) else { return .alreadyStopped }
         let graceful = process.backend.flatMap { backends[$0] }
         if let graceful {
@@ -78,6 +79,7 @@ extension StackRuntime {
             _ = VMProcess.waitForExit(pid: process.pid, startTime: process.startTime, paths: paths, timeout: .seconds(5))
         }
         VMProcess.endAll(referencing: paths)
+        releaseCgroup(name)
         try VMProcess.removeFolder(paths, vm: name)
         releaseAllAddresses(of: name)
     }

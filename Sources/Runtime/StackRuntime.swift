@@ -13,9 +13,12 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
     let volumes: VolumeStore
     /// The host's state folder: the image store and other stacks' forwarded ports live there.
     public let stateDirectory: StateDirectory
+    /// Where VMs' cgroups are made (docs/architecture.md, Confinement).
+    let cgroups: CgroupSystem
 
     public init(stateDirectory: StateDirectory, stack: String, backends: [any Backend] = StackRuntime.defaultBackends(),
-                virtualization: HostVirtualization = .probe(), guests: (any GuestProvider)? = nil) {
+                virtualization: HostVirtualization = .probe(), guests: (any GuestProvider)? = nil,
+                cgroups: CgroupSystem = CgroupSystem()) {
         self.stack = stack
         paths = StackPaths(stateDirectory: stateDirectory, stack: stack)
         self.backends = Dictionary(backends.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
@@ -23,6 +26,7 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         self.guests = guests
         volumes = VolumeStore(paths: paths)
         self.stateDirectory = stateDirectory
+        self.cgroups = cgroups
     }
 
     /// QEMU, and kvm where vmctl-vmm sits beside the running executable.

@@ -5,8 +5,18 @@ import VMCtlModel
 /// exit status. The wrapper runs in its own session, so neither vmctl's exit nor Ctrl-C reaches the VM, and
 /// a `kill -9` of the VMM is still seen as a crash with its signal.
 enum VMProcess {
+    /// Arguments: the VM's folder, how many cgroup.procs files follow, those files, then the VMM's argv. The wrapper
+    /// moves itself into the VM's cgroup first, so the VMM is born inside it; failing that, it starts nothing.
     static let wrapper = """
-        dir=$1; shift
+        dir=$1; n=$2; shift 2
+        while [ "$n" -gt 0 ]; do
+            if ! echo $$ 2>>"$dir/vmm.log" >"$1"; then
+                echo "vmctl: cannot join the VM's cgroup ($1)" >>"$dir/vmm.log"
+                echo 125 >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
+                exit 125
+            fi
+            shift; n=$((n-1))
+        done
         "$@" </dev/null >>"$dir/vmm.log" 2>&1 &
         child=$!
         echo $child >"$dir/pid.tmp" && mv "$dir/pid.tmp" "$dir/pid"
@@ -15,13 +25,13 @@ enum VMProcess {
         """
 
     /// Starts `argv` detached and waits until its pid is known. Throws when the VMM exits at once; `failure`
-    /// names what failed (a VM, or a network for its switch).
-    static func launch(_ argv: [String], paths: VMPaths,
+    /// names what failed (a VM, or a network for its switch). `cgroupProcs`: the VM's cgroup, joined before the VMM starts.
+    static func launch(_ argv: [String], paths: VMPaths, cgroupProcs: [String] = [],
                        failure: (_ operation: String, _ reason: String) -> RuntimeError) throws -> (pid: Int32, startTime: UInt64) {
         for stale in [paths.pid, paths.exit, paths.ready, paths.controlSocket, paths.consoleSocket, paths.agentSocket] { unlink(stale) }
         let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let setsid else { throw RuntimeError.missingTool(tool: "setsid", package: "util-linux") }
-        let args = [setsid, "-f", "/bin/sh", "-c", wrapper, "vmctl-vm", paths.directory] + argv
+        let args = [setsid, "-f", "/bin/sh", "-c", wrapper, "vmctl-vm", paths.directory, "\(cgroupProcs.count)"] + cgroupProcs + argv
         var pid: pid_t = 0
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -51,8 +61,9 @@ enum VMProcess {
             if let text = try? String(contentsOfFile: paths.pid, encoding: .utf8),
                let vmm = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 if let start = ProcessProbe.startTime(of: vmm) { return (vmm, start) }
-                if FileManager.default.fileExists(atPath: paths.exit) { break }
             }
+            // The VMM ended, or the wrapper gave up before starting it (no cgroup to join).
+            if FileManager.default.fileExists(atPath: paths.exit) { break }
             Thread.sleep(forTimeInterval: 0.01)
         }
         throw failure("start", "\(program(argv)) exited at once: \(lastLines(of: paths.vmmLog))")

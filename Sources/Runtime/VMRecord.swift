@@ -27,6 +27,8 @@ public struct VMRecord: Codable, Sendable, Equatable {
     public var instanceID: String?
     /// Image VMs: the loopback port forwarded to the guest's SSH, kept across restarts while it is free.
     public var sshPort: Int?
+    /// Why the VM's last start ran without its cgroup (the host offers none vmctl can use); nil when confined.
+    public var cgroupProblem: String?
 
     public init(name: String, stack: String, backend: BackendKind, backendReason: String, spec: VMSpec) {
         self.name = name

@@ -34,6 +34,35 @@ struct StatusReport: Encodable {
         /// Supervised by `vmctl reconcile`: starts after an exit, and the next try while in a crash loop.
         var restarts: Int? = nil
         var nextAttempt: String? = nil
+        /// While the VMM runs: its cgroup and what it used, or why it runs without one.
+        var cgroup: CgroupView? = nil
+        var cgroupProblem: String? = nil
+    }
+
+    /// A running VM's cgroup (`vmctl/<stack>/<vm>` in each hierarchy) and its usage against its limits.
+    struct CgroupView: Encodable {
+        var path: String
+        var version: String
+        var cpuSeconds: Double?
+        var cpuQuotaPercent: Double?
+        var memoryBytes: UInt64?
+        var memoryPeakBytes: UInt64?
+        var memoryLimitBytes: UInt64?
+        var pids: Int?
+        var pidsLimit: Int?
+
+        init(_ cgroup: VMCgroup) {
+            let usage = cgroup.usage()
+            path = cgroup.relative
+            version = cgroup.version.rawValue
+            cpuSeconds = usage.cpuSeconds.map { ($0 * 1000).rounded() / 1000 }
+            cpuQuotaPercent = usage.cpuQuotaPercent
+            memoryBytes = usage.memoryBytes
+            memoryPeakBytes = usage.memoryPeakBytes
+            memoryLimitBytes = usage.memoryLimitBytes
+            pids = usage.pids
+            pidsLimit = usage.pidsLimit
+        }
     }
 
     /// The reconciler's view of the stack (its status file), when one manages it or it is suspended.
@@ -74,6 +103,10 @@ struct StatusReport: Encodable {
                         pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, exitReason: status.exitReason,
                         residentBytes: status.residentBytes,
                         lastStop: record.lastStop, drift: drift, inManifest: instances.map { $0[name] != nil })
+            if status.state.holdsResources {
+                if case .success(let cgroup) = runtime.cgroup(of: name), cgroup.exists { vm.cgroup = CgroupView(cgroup) }
+                vm.cgroupProblem = record.cgroupProblem
+            }
             if record.spec.image != nil {
                 let paths = runtime.paths.vm(name)
                 vm.image = record.imageDigest
@@ -129,7 +162,7 @@ struct StatusReport: Encodable {
     }
 
     func table(style: Style, wide: Bool = false) -> String {
-        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"] + (wide ? ["WHY"] : [])]
+        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"] + (wide ? ["CPU-TIME", "MEM-USED", "PIDS", "WHY"] : [])]
         for vm in vms {
             var state = vm.state
             if let signal = vm.signal { state += " (signal \(signal))" } else if let code = vm.exitStatus { state += " (exit \(code))" }
@@ -137,7 +170,7 @@ struct StatusReport: Encodable {
             rows.append([(vm.drift == true ? "*" : "") + vm.name, state, vm.backend, known ? "\(vm.cpus)" : "-",
                          known ? ByteSize(bytes: vm.memoryBytes).description : "-", vm.uptimeSeconds.map(Self.uptime) ?? "-",
                          vm.pid.map(String.init) ?? "-"]
-                        + (wide ? [vm.backendReason] : []))
+                        + (wide ? Self.usageColumns(vm.cgroup) + [vm.backendReason] : []))
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var out = "Stack \(stack)\n"
@@ -165,6 +198,8 @@ struct StatusReport: Encodable {
                     out += "\(vm.name): image sha256:\(image.prefix(12))…, root disk \(ByteSize(bytes: vm.rootDiskBytes ?? 0).approximate) on the host\n"
                 }
                 if let reason = vm.notReady { out += "\(vm.name): not ready: \(reason)\n" }
+                if let cgroup = vm.cgroup { out += "\(vm.name): \(Self.cgroupLine(cgroup))\n" }
+                if let problem = vm.cgroupProblem { out += "\(vm.name): \(problem)\n" }
             }
         }
         for vm in vms where vm.state == "crash-loop" {
@@ -186,6 +221,24 @@ struct StatusReport: Encodable {
         if let next = view.nextTick, !view.suspended { line += ", next pass \(next)" }
         line += "\n"
         if view.ready == false, let message = view.message, !message.isEmpty { line += "    \(message)\n" }
+        return line
+    }
+
+    /// CPU seconds, memory used of its limit, pids of their limit: "12.3s", "120MiB/1.5GiB", "6/512".
+    static func usageColumns(_ cgroup: CgroupView?) -> [String] {
+        guard let cgroup else { return ["-", "-", "-"] }
+        let cpu = cgroup.cpuSeconds.map { String(format: "%.1fs", $0) } ?? "-"
+        let limit = cgroup.memoryLimitBytes.map { "/" + ByteSize(bytes: $0).approximate } ?? ""
+        let memory = cgroup.memoryBytes.map { ByteSize(bytes: $0).approximate + limit } ?? "-"
+        let pids = cgroup.pids.map { "\($0)" + (cgroup.pidsLimit.map { "/\($0)" } ?? "") } ?? "-"
+        return [cpu, memory, pids]
+    }
+
+    /// "cgroup vmctl/web/api (v2), cpu quota 150%, memory peak 130MiB"
+    static func cgroupLine(_ cgroup: CgroupView) -> String {
+        var line = "cgroup \(cgroup.path) (\(cgroup.version))"
+        if let quota = cgroup.cpuQuotaPercent { line += ", cpu quota \(VMLimits.formatPercent((quota * 10).rounded() / 10))" }
+        if let peak = cgroup.memoryPeakBytes { line += ", memory peak \(ByteSize(bytes: peak).approximate)" }
         return line
     }
 

@@ -4,7 +4,7 @@
 extension VMSpec {
     enum CodingKeys: String, CodingKey {
         case name, replicas, cpus, memory, backend, kernel, networks, disks, dependsOn, runStrategy, readiness, labels
-        case image, firmware, cloudInit, ports
+        case image, firmware, cloudInit, ports, limits
     }
 
     public init(from decoder: Decoder) throws {
@@ -25,7 +25,8 @@ extension VMSpec {
             image: try c.decodeIfPresent(ImageSpec.self, forKey: .image),
             firmware: try c.decodeIfPresent(Firmware.self, forKey: .firmware),
             cloudInit: try c.decodeIfPresent(CloudInitSpec.self, forKey: .cloudInit),
-            ports: try c.decodeIfPresent([PortForward].self, forKey: .ports) ?? [])
+            ports: try c.decodeIfPresent([PortForward].self, forKey: .ports) ?? [],
+            limits: try c.decodeIfPresent(VMLimits.self, forKey: .limits))
     }
 }
 

@@ -110,12 +110,15 @@ public struct VMSpec: Hashable, Sendable, Codable {
     public var runStrategy: RunStrategy
     public var readiness: ReadinessSpec
     public var labels: [String: String]
+    /// The VM's cgroup: CPU quota, memory beside guest RAM, threads. nil: every default (and nothing in JSON).
+    public var limits: VMLimits?
 
     public init(name: String, replicas: Int? = nil, cpus: Int = 1, memory: ByteSize = defaultMemory,
                 backend: BackendChoice = .auto, kernel: KernelSpec? = nil, networks: [NICSpec] = [],
                 disks: [DiskSpec] = [], dependsOn: [String] = [], runStrategy: RunStrategy = .always,
                 readiness: ReadinessSpec = ReadinessSpec(), labels: [String: String] = [:],
-                image: ImageSpec? = nil, firmware: Firmware? = nil, cloudInit: CloudInitSpec? = nil, ports: [PortForward] = []) {
+                image: ImageSpec? = nil, firmware: Firmware? = nil, cloudInit: CloudInitSpec? = nil, ports: [PortForward] = [],
+                limits: VMLimits? = nil) {
         self.name = name
         self.replicas = replicas
         self.cpus = cpus
@@ -132,10 +135,16 @@ public struct VMSpec: Hashable, Sendable, Codable {
         self.firmware = firmware
         self.cloudInit = cloudInit
         self.ports = ports
+        self.limits = limits
     }
 
     /// The firmware an image VM boots with.
     public var effectiveFirmware: Firmware { firmware ?? .uefi }
+
+    /// The VMM's memory limit: guest RAM plus the overhead allowance.
+    public var memoryLimit: ByteSize { ByteSize(bytes: memory.bytes + effectiveLimits.effectiveMemoryOverhead.bytes) }
+
+    public var effectiveLimits: VMLimits { limits ?? VMLimits() }
 
     public static func instanceNames(of name: String, replicas: Int?) -> [String] {
         guard let replicas else { return [name] }
