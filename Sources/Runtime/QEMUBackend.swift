@@ -7,6 +7,8 @@ public struct QEMUBackend: Backend {
     public let kind = BackendKind.qemu
     public var binary: String
     public var accelerator: Accelerator
+    /// vmctl-launch, which starts a confined VM's QEMU (beside vmctl; nil: none, every VM runs unconfined).
+    var launcher: String? = Confinement.launcher()
 
     public enum Accelerator: String, Sendable { case kvm, tcg }
 
@@ -15,10 +17,22 @@ public struct QEMUBackend: Backend {
         accelerator = virtualization.hardwareKVM ? .kvm : .tcg
     }
 
+    /// The command line: QEMU's own, or when confined vmctl-launch's, which opens QEMU's files and sockets as root and
+    /// execs QEMU unprivileged in its sandbox (docs/confinement.md).
     func arguments(for launch: VMLaunch) -> [String] {
+        var resources = QEMUResources(confined: launch.confinement.uid != nil)
+        let qemu = qemuArguments(for: launch, resources: &resources)
+        guard let uid = launch.confinement.uid, let launcher else { return [binary] + qemu }
+        // Threads (not processes: spawn is denied) count against RLIMIT_NPROC: vCPUs, the block thread pool (up to 64), a few more.
+        var args = [launcher, "--uid", "\(uid)", "--gid", "\(uid)", "--nofile", "4096", "--nproc", "\(256 + launch.spec.cpus)"]
+        if accelerator == .kvm { args += ["--dev", "kvm"] }
+        return args + resources.launcherOptions + ["--", binary] + resources.fdsets
+            + ["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"] + qemu
+    }
+
+    private func qemuArguments(for launch: VMLaunch, resources: inout QEMUResources) -> [String] {
         let paths = launch.paths
-        var args = [binary,
-                    "-name", "vmctl:\(launch.stack)/\(launch.name),process=vmctl-\(launch.name)",
+        var args = ["-name", "vmctl:\(launch.stack)/\(launch.name),process=vmctl-\(launch.name)",
                     "-machine", "q35,accel=\(accelerator.rawValue)",
                     "-cpu", accelerator == .kvm ? "host" : "max",
                     "-smp", "\(launch.spec.cpus)",
@@ -28,24 +42,25 @@ public struct QEMUBackend: Backend {
             args += firmwareArguments(image)
         }
         if !launch.kernel.isEmpty {
-            args += ["-kernel", launch.kernel]
-            if let initrd = launch.initrd { args += ["-initrd", initrd] }
+            args += ["-kernel", resources.bootFile(launch.kernel)]
+            if let initrd = launch.initrd { args += ["-initrd", resources.bootFile(initrd)] }
             args += ["-append", launch.cmdline]
         }
-        args += ["-chardev", "socket,id=console,path=\(paths.consoleSocket),server=on,wait=off,logfile=\(paths.consoleLog),logappend=on",
+        args += ["-chardev", "socket,id=console,\(resources.listener(paths.consoleSocket)),server=on,wait=off,logfile=\(resources.log(paths.consoleLog)),logappend=on",
                  "-serial", "chardev:console",
-                 "-qmp", "unix:\(paths.controlSocket),server=on,wait=off"]
+                 "-chardev", "socket,id=qmp,\(resources.listener(paths.controlSocket)),server=on,wait=off",
+                 "-mon", "chardev=qmp,mode=control"]
         // A virtio-serial port for the guest agent (vmctl exec); a guest without an agent ignores it.
         args += ["-device", "virtio-serial-pci,id=vser0",
-                 "-chardev", "socket,id=agent,path=\(paths.agentSocket),server=on,wait=off",
+                 "-chardev", "socket,id=agent,\(resources.listener(paths.agentSocket)),server=on,wait=off",
                  "-device", "virtserialport,bus=vser0.0,chardev=agent,name=vmctl.agent"]
         for (index, nic) in launch.nics.enumerated() {
             switch nic.attachment {
             case .switchSocket(let socket):
                 // QEMU's stream netdev speaks length-prefixed frames over the switch's unix socket.
-                args += ["-netdev", "stream,id=net\(index),server=off,addr.type=unix,addr.path=\(socket)"]
+                args += ["-netdev", "stream,id=net\(index),server=off,\(resources.switchAddress(socket))"]
             case .tap(let name):
-                args += ["-netdev", "tap,id=net\(index),ifname=\(name),script=no,downscript=no"]
+                args += ["-netdev", "tap,id=net\(index),\(resources.tap(name))"]
             }
             args += ["-device", "virtio-net-pci,netdev=net\(index),mac=\(nic.mac)"]
         }
@@ -59,7 +74,7 @@ public struct QEMUBackend: Backend {
         for (index, disk) in launch.disks.enumerated() {
             // Read-only attachments may be shared by many VMs: they take no image lock.
             let options = disk.readOnly ? ",readonly=on,file.locking=off" : ""
-            args += ["-drive", "id=disk\(index),file=\(disk.path),if=virtio,format=raw,cache=writeback\(options)"]
+            args += ["-drive", "id=disk\(index),file=\(resources.image(disk.path, writable: !disk.readOnly)),if=virtio,format=raw,cache=writeback\(options)"]
         }
         if let image = launch.image {
             // The seed last, so volumes keep the letters they have in the manifest's order (vdb, vdc, …).

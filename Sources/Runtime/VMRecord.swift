@@ -27,6 +27,8 @@ public struct VMRecord: Codable, Sendable, Equatable {
     public var instanceID: String?
     /// Image VMs: the loopback port forwarded to the guest's SSH, kept across restarts while it is free.
     public var sshPort: Int?
+    /// The running VMM's confinement (its uid, or why it runs unconfined), decided at its start; nil before vmctl confined VMs.
+    public var confinement: Confinement?
 
     public init(name: String, stack: String, backend: BackendKind, backendReason: String, spec: VMSpec) {
         self.name = name
