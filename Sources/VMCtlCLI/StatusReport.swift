@@ -19,6 +19,10 @@ struct StatusReport: Encodable {
         /// Why the VMM ended, where the backend knows (kvm: vmctl-vmm's exit code and log).
         var exitReason: String?
         var residentBytes: UInt64?
+        /// While it runs: the VMM's uid and whether it is sandboxed; why not, where vmctl started it unconfined.
+        var uid: UInt32? = nil
+        var sandboxed: Bool? = nil
+        var unconfinedReason: String? = nil
         var lastStop: String?
         /// nil without a manifest; true when the running spec differs from it or the manifest lacks the VM.
         var drift: Bool?
@@ -74,6 +78,10 @@ struct StatusReport: Encodable {
                         pid: status.pid, exitStatus: status.exitStatus, signal: status.signal, exitReason: status.exitReason,
                         residentBytes: status.residentBytes,
                         lastStop: record.lastStop, drift: drift, inManifest: instances.map { $0[name] != nil })
+            if status.pid != nil {
+                (vm.uid, vm.sandboxed) = (status.uid, status.sandboxed)
+                if status.sandboxed != true { vm.unconfinedReason = record.confinement?.unconfinedReason ?? "started before vmctl confined VMs" }
+            }
             if record.spec.image != nil {
                 let paths = runtime.paths.vm(name)
                 vm.image = record.imageDigest
@@ -129,7 +137,7 @@ struct StatusReport: Encodable {
     }
 
     func table(style: Style, wide: Bool = false) -> String {
-        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"] + (wide ? ["WHY"] : [])]
+        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"] + (wide ? ["UID", "SANDBOX", "WHY"] : [])]
         for vm in vms {
             var state = vm.state
             if let signal = vm.signal { state += " (signal \(signal))" } else if let code = vm.exitStatus { state += " (exit \(code))" }
@@ -137,7 +145,7 @@ struct StatusReport: Encodable {
             rows.append([(vm.drift == true ? "*" : "") + vm.name, state, vm.backend, known ? "\(vm.cpus)" : "-",
                          known ? ByteSize(bytes: vm.memoryBytes).description : "-", vm.uptimeSeconds.map(Self.uptime) ?? "-",
                          vm.pid.map(String.init) ?? "-"]
-                        + (wide ? [vm.backendReason] : []))
+                        + (wide ? [vm.uid.map(String.init) ?? "-", vm.sandboxed.map { $0 ? "yes" : "no" } ?? "-", vm.backendReason] : []))
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var out = "Stack \(stack)\n"
@@ -165,6 +173,7 @@ struct StatusReport: Encodable {
                     out += "\(vm.name): image sha256:\(image.prefix(12))…, root disk \(ByteSize(bytes: vm.rootDiskBytes ?? 0).approximate) on the host\n"
                 }
                 if let reason = vm.notReady { out += "\(vm.name): not ready: \(reason)\n" }
+                if let reason = vm.unconfinedReason { out += "\(vm.name): not sandboxed: \(reason)\n" }
             }
         }
         for vm in vms where vm.state == "crash-loop" {
