@@ -39,7 +39,7 @@ public struct QEMUBackend: Backend {
                     "-m", "\(launch.spec.memory.bytes / ByteSize.mib)M",
                     "-nodefaults", "-no-user-config", "-display", "none"]
         if let image = launch.image {
-            args += firmwareArguments(image)
+            args += firmwareArguments(image, resources: &resources)
         }
         if !launch.kernel.isEmpty {
             args += ["-kernel", resources.bootFile(launch.kernel)]
@@ -66,7 +66,16 @@ public struct QEMUBackend: Backend {
         }
         if let image = launch.image {
             // The root disk first (vda): a qcow2 overlay whose backing format is in its header, so nothing is probed.
-            args += ["-drive", "id=root,file=\(image.rootDisk),if=virtio,format=qcow2,cache=writeback,discard=unmap"]
+            if resources.confined, let base = image.base, let format = image.baseFormat {
+                // Confined: the backing chain spelled out, so QEMU opens the base by descriptor, not by the overlay's path.
+                args += ["-blockdev", "driver=file,node-name=base-file,filename=\(resources.image(base, writable: false)),read-only=on",
+                         "-blockdev", "driver=\(format.rawValue),node-name=base,file=base-file,read-only=on",
+                         "-blockdev", "driver=file,node-name=root-file,filename=\(resources.image(image.rootDisk, writable: true)),discard=unmap",
+                         "-blockdev", "driver=qcow2,node-name=root-disk,file=root-file,backing=base,discard=unmap",
+                         "-device", "virtio-blk-pci,drive=root-disk,id=root"]
+            } else {
+                args += ["-drive", "id=root,file=\(image.rootDisk),if=virtio,format=qcow2,cache=writeback,discard=unmap"]
+            }
             // QEMU's user network with restrict=on: SSH and the manifest's ports from the host, nothing out.
             args += ["-netdev", image.management.netdev(id: "mgmt", sshPort: image.sshPort, ports: launch.spec.ports),
                      "-device", "virtio-net-pci,netdev=mgmt,mac=\(image.management.mac)"]
@@ -78,16 +87,16 @@ public struct QEMUBackend: Backend {
         }
         if let image = launch.image {
             // The seed last, so volumes keep the letters they have in the manifest's order (vdb, vdc, …).
-            args += ["-drive", "id=seed,file=\(image.seed),if=virtio,format=raw,readonly=on"]
+            args += ["-drive", "id=seed,file=\(resources.image(image.seed, writable: false)),if=virtio,format=raw,readonly=on"]
         }
         return args
     }
 
     /// UEFI: OVMF's code read-only and the VM's own variables; BIOS: QEMU's SeaBIOS, the default.
-    func firmwareArguments(_ image: ImageBoot) -> [String] {
+    func firmwareArguments(_ image: ImageBoot, resources: inout QEMUResources) -> [String] {
         guard image.firmware == .uefi, let code = image.firmwareCode, let vars = image.firmwareVars else { return [] }
-        return ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(code)",
-                "-drive", "if=pflash,format=raw,unit=1,file=\(vars)"]
+        return ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(resources.image(code, writable: false))",
+                "-drive", "if=pflash,format=raw,unit=1,file=\(resources.image(vars, writable: true))"]
     }
 
     public func create(_ launch: VMLaunch) throws {

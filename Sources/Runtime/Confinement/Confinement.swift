@@ -22,6 +22,11 @@ public struct Confinement: Codable, Sendable, Equatable {
         return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }
 
+    static func unprivilegedPortStart() -> Int {
+        (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_unprivileged_port_start", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 1024
+    }
+
     /// Confined where it can be; else the first reason it cannot, in words for `vmctl status --wide`.
     static func choose(for launch: VMLaunch, backend: BackendKind, previous: Confinement?,
                        environment: [String: String] = ProcessInfo.processInfo.environment) -> Confinement {
@@ -29,8 +34,12 @@ public struct Confinement: Codable, Sendable, Equatable {
         guard backend == .qemu else { return .unconfined("vmctl-launch starts QEMU only; vmctl-vmm confines itself") }
         guard geteuid() == 0 else { return .unconfined("vmctl does not run as root: there is no other uid to drop to") }
         guard launcher() != nil else { return .unconfined("no vmctl-launch beside vmctl") }
-        if launch.image != nil || launch.spec.image != nil {
-            return .unconfined("image VMs are not confined yet (their qcow2 overlay names its base by path)")
+        if launch.spec.image != nil, launch.image?.base == nil {
+            return .unconfined("the base image of its root disk is not in the image store")
+        }
+        // QEMU's user network binds the forwarded host ports itself, now without CAP_NET_BIND_SERVICE.
+        if let low = launch.spec.ports.map(\.host).filter({ $0 < unprivilegedPortStart() }).min() {
+            return .unconfined("it forwards host port \(low), which only root may bind (net.ipv4.ip_unprivileged_port_start)")
         }
         do {
             return .confined(uid: try VMUIDLeases().lease(for: launch.paths.directory, previous: previous?.uid))
