@@ -19,6 +19,8 @@ public struct VMLaunch: Sendable {
     public var image: ImageBoot? = nil
     /// The `cgroup.procs` files of the VM's cgroup, which the VMM is launched into (empty: no cgroup).
     public var cgroupProcs: [String] = []
+    /// Whether vmctl-launch starts the VMM unprivileged and sandboxed, as which uid (decided before each start).
+    public var confinement: Confinement = .unconfined("not started by vmctl")
     /// Image VMs: the stack NICs as the guest configures them, and its /etc/hosts entries (for the seed).
     var guestNICs: [GuestNIC] = []
     var hosts: [(name: String, address: IPv4Address)] = []
@@ -58,6 +60,9 @@ public struct VMProcessStatus: Sendable, Equatable {
     public var residentBytes: UInt64?
     /// Why the VMM ended, in words, where the backend knows (kvm: from vmctl-vmm's exit code and log).
     public var exitReason: String? = nil
+    /// While it runs: the VMM's real uid, and whether it is sandboxed (not root, no capabilities, no_new_privs, seccomp).
+    public var uid: UInt32? = nil
+    public var sandboxed: Bool? = nil
 }
 
 /// One kind of VMM. Implementations spawn it detached (it must outlive vmctl) and talk to it over its socket.

@@ -34,6 +34,21 @@ enum ProcessProbe {
         return nil
     }
 
+    /// The process's real uid, and whether it is sandboxed: not root, no effective capability, no_new_privs and a
+    /// seccomp filter (QEMU's -sandbox, or vmctl-vmm's own). From /proc/PID/status of its main thread.
+    static func sandbox(of pid: Int32) -> (uid: UInt32, sandboxed: Bool)? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        var fields: [Substring: [Substring]] = [:]
+        for line in status.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon]] = line[line.index(after: colon)...].split(whereSeparator: { $0 == "\t" || $0 == " " })
+        }
+        guard let uid = fields["Uid"]?.first.flatMap({ UInt32($0) }) else { return nil }
+        let sandboxed = uid != 0 && fields["CapEff"]?.first.flatMap({ UInt64($0, radix: 16) }) == 0
+            && fields["NoNewPrivs"]?.first == "1" && fields["Seccomp"]?.first == "2"
+        return (uid, sandboxed)
+    }
+
     /// User plus system CPU time (fields 14 and 15 of /proc/PID/stat), in seconds.
     static func cpuSeconds(of pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

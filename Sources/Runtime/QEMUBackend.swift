@@ -7,6 +7,8 @@ public struct QEMUBackend: Backend {
     public let kind = BackendKind.qemu
     public var binary: String
     public var accelerator: Accelerator
+    /// vmctl-launch, which starts a confined VM's QEMU (beside vmctl; nil: none, every VM runs unconfined).
+    var launcher: String? = Confinement.launcher()
 
     public enum Accelerator: String, Sendable { case kvm, tcg }
 
@@ -15,43 +17,65 @@ public struct QEMUBackend: Backend {
         accelerator = virtualization.hardwareKVM ? .kvm : .tcg
     }
 
+    /// The command line: QEMU's own, or when confined vmctl-launch's, which opens QEMU's files and sockets as root and
+    /// execs QEMU unprivileged in its sandbox (docs/confinement.md).
     func arguments(for launch: VMLaunch) -> [String] {
+        var resources = QEMUResources(confined: launch.confinement.uid != nil)
+        let qemu = qemuArguments(for: launch, resources: &resources)
+        guard let uid = launch.confinement.uid, let launcher else { return [binary] + qemu }
+        // Threads (not processes: spawn is denied) count against RLIMIT_NPROC: vCPUs, the block thread pool (up to 64), a few more.
+        var args = [launcher, "--uid", "\(uid)", "--gid", "\(uid)", "--nofile", "4096", "--nproc", "\(256 + launch.spec.cpus)"]
+        if accelerator == .kvm { args += ["--dev", "kvm"] }
+        return args + resources.launcherOptions + ["--", binary] + resources.fdsets
+            + ["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"] + qemu
+    }
+
+    private func qemuArguments(for launch: VMLaunch, resources: inout QEMUResources) -> [String] {
         let paths = launch.paths
-        var args = [binary,
-                    "-name", "vmctl:\(launch.stack)/\(launch.name),process=vmctl-\(launch.name)",
+        var args = ["-name", "vmctl:\(launch.stack)/\(launch.name),process=vmctl-\(launch.name)",
                     "-machine", "q35,accel=\(accelerator.rawValue)",
                     "-cpu", accelerator == .kvm ? "host" : "max",
                     "-smp", "\(launch.spec.cpus)",
                     "-m", "\(launch.spec.memory.bytes / ByteSize.mib)M",
                     "-nodefaults", "-no-user-config", "-display", "none"]
         if let image = launch.image {
-            args += firmwareArguments(image)
+            args += firmwareArguments(image, resources: &resources)
         }
         if !launch.kernel.isEmpty {
-            args += ["-kernel", launch.kernel]
-            if let initrd = launch.initrd { args += ["-initrd", initrd] }
+            args += ["-kernel", resources.bootFile(launch.kernel)]
+            if let initrd = launch.initrd { args += ["-initrd", resources.bootFile(initrd)] }
             args += ["-append", launch.cmdline]
         }
-        args += ["-chardev", "socket,id=console,path=\(paths.consoleSocket),server=on,wait=off,logfile=\(paths.consoleLog),logappend=on",
+        args += ["-chardev", "socket,id=console,\(resources.listener(paths.consoleSocket)),server=on,wait=off,logfile=\(resources.log(paths.consoleLog)),logappend=on",
                  "-serial", "chardev:console",
-                 "-qmp", "unix:\(paths.controlSocket),server=on,wait=off"]
+                 "-chardev", "socket,id=qmp,\(resources.listener(paths.controlSocket)),server=on,wait=off",
+                 "-mon", "chardev=qmp,mode=control"]
         // A virtio-serial port for the guest agent (vmctl exec); a guest without an agent ignores it.
         args += ["-device", "virtio-serial-pci,id=vser0",
-                 "-chardev", "socket,id=agent,path=\(paths.agentSocket),server=on,wait=off",
+                 "-chardev", "socket,id=agent,\(resources.listener(paths.agentSocket)),server=on,wait=off",
                  "-device", "virtserialport,bus=vser0.0,chardev=agent,name=vmctl.agent"]
         for (index, nic) in launch.nics.enumerated() {
             switch nic.attachment {
             case .switchSocket(let socket):
                 // QEMU's stream netdev speaks length-prefixed frames over the switch's unix socket.
-                args += ["-netdev", "stream,id=net\(index),server=off,addr.type=unix,addr.path=\(socket)"]
+                args += ["-netdev", "stream,id=net\(index),server=off,\(resources.switchAddress(socket))"]
             case .tap(let name):
-                args += ["-netdev", "tap,id=net\(index),ifname=\(name),script=no,downscript=no"]
+                args += ["-netdev", "tap,id=net\(index),\(resources.tap(name))"]
             }
             args += ["-device", "virtio-net-pci,netdev=net\(index),mac=\(nic.mac)"]
         }
         if let image = launch.image {
             // The root disk first (vda): a qcow2 overlay whose backing format is in its header, so nothing is probed.
-            args += ["-drive", "id=root,file=\(image.rootDisk),if=virtio,format=qcow2,cache=writeback,discard=unmap"]
+            if resources.confined, let base = image.base, let format = image.baseFormat {
+                // Confined: the backing chain spelled out, so QEMU opens the base by descriptor, not by the overlay's path.
+                args += ["-blockdev", "driver=file,node-name=base-file,filename=\(resources.image(base, writable: false)),read-only=on",
+                         "-blockdev", "driver=\(format.rawValue),node-name=base,file=base-file,read-only=on",
+                         "-blockdev", "driver=file,node-name=root-file,filename=\(resources.image(image.rootDisk, writable: true)),discard=unmap",
+                         "-blockdev", "driver=qcow2,node-name=root-disk,file=root-file,backing=base,discard=unmap",
+                         "-device", "virtio-blk-pci,drive=root-disk,id=root"]
+            } else {
+                args += ["-drive", "id=root,file=\(image.rootDisk),if=virtio,format=qcow2,cache=writeback,discard=unmap"]
+            }
             // QEMU's user network with restrict=on: SSH and the manifest's ports from the host, nothing out.
             args += ["-netdev", image.management.netdev(id: "mgmt", sshPort: image.sshPort, ports: launch.spec.ports),
                      "-device", "virtio-net-pci,netdev=mgmt,mac=\(image.management.mac)"]
@@ -59,20 +83,20 @@ public struct QEMUBackend: Backend {
         for (index, disk) in launch.disks.enumerated() {
             // Read-only attachments may be shared by many VMs: they take no image lock.
             let options = disk.readOnly ? ",readonly=on,file.locking=off" : ""
-            args += ["-drive", "id=disk\(index),file=\(disk.path),if=virtio,format=raw,cache=writeback\(options)"]
+            args += ["-drive", "id=disk\(index),file=\(resources.image(disk.path, writable: !disk.readOnly)),if=virtio,format=raw,cache=writeback\(options)"]
         }
         if let image = launch.image {
             // The seed last, so volumes keep the letters they have in the manifest's order (vdb, vdc, …).
-            args += ["-drive", "id=seed,file=\(image.seed),if=virtio,format=raw,readonly=on"]
+            args += ["-drive", "id=seed,file=\(resources.image(image.seed, writable: false)),if=virtio,format=raw,readonly=on"]
         }
         return args
     }
 
     /// UEFI: OVMF's code read-only and the VM's own variables; BIOS: QEMU's SeaBIOS, the default.
-    func firmwareArguments(_ image: ImageBoot) -> [String] {
+    func firmwareArguments(_ image: ImageBoot, resources: inout QEMUResources) -> [String] {
         guard image.firmware == .uefi, let code = image.firmwareCode, let vars = image.firmwareVars else { return [] }
-        return ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(code)",
-                "-drive", "if=pflash,format=raw,unit=1,file=\(vars)"]
+        return ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(resources.image(code, writable: false))",
+                "-drive", "if=pflash,format=raw,unit=1,file=\(resources.image(vars, writable: true))"]
     }
 
     public func create(_ launch: VMLaunch) throws {

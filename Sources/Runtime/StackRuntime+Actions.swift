@@ -25,6 +25,7 @@ extension StackRuntime {
             record.launchedAt = existing.launchedAt
             record.bootLogOffset = existing.bootLogOffset
             record.readinessMarker = existing.readinessMarker
+            record.confinement = existing.confinement
             try save(record)
             // It may still be booting: ready means ready, whoever started it.
             if let offset = existing.bootLogOffset, !FileManager.default.fileExists(atPath: launch.paths.ready) {
@@ -47,10 +48,12 @@ extension StackRuntime {
             record.bootLogOffset = logStart
             record.readinessMarker = launch.readinessMarker
             record.launchedAt = Date().timeIntervalSince1970
+            launch.confinement = Confinement.choose(for: launch, backend: kind, previous: existing?.confinement)
+            record.confinement = launch.confinement
             unlink(launch.paths.notReady)
             // The cgroup exists with its limits before the VMM does: the launch wrapper joins it first.
             (launch.cgroupProcs, record.cgroupProblem) = try confine(name, spec: spec, backend: backend)
-            try save(record)   // the spec is on disk before the process exists
+            try save(record)   // the spec (and the uid) is on disk before the process exists
             imageLease?.release()
             progress(.booting)
             let identity = try backend.start(launch)

@@ -74,6 +74,7 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
     public func inspect(_ record: VMRecord) -> VMProcessStatus {
         guard let backend = backends[record.backend] else { return VMProcessStatus(state: .stopped) }
         var status = backend.inspect(record, paths: paths.vm(record.name))
+        if let pid = status.pid, let sandbox = ProcessProbe.sandbox(of: pid) { (status.uid, status.sandboxed) = (sandbox.uid, sandbox.sandboxed) }
         // Read from the console, not from whether a vmctl was there to see the marker.
         // Image VMs are ready once SSH answers and cloud-init is done: the vmctl that waits for that marks them.
         if status.state == .starting, record.spec.image == nil, reachedReadiness(record, paths: paths.vm(record.name)) { status.state = .running }

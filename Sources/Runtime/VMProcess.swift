@@ -100,7 +100,8 @@ enum VMProcess {
         return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
             guard let pid = Int32(entry), pid != getpid(), !ProcessProbe.isZombie(pid),
                   let command = ProcessProbe.commandLine(of: pid),
-                  command.contains(wrapper) || command.contains(paths.controlSocket) || command.contains(paths.launchSpec) else { return nil }
+                  command.contains(wrapper) || command.contains(paths.controlSocket) || command.contains(paths.launchSpec)
+                    || command.contains("opaque=\(paths.consoleLog)") else { return nil }   // a confined QEMU: descriptors, no socket paths
             return pid
         }
     }

@@ -29,6 +29,8 @@ public struct VMRecord: Codable, Sendable, Equatable {
     public var sshPort: Int?
     /// Why the VM's last start ran without its cgroup (the host offers none vmctl can use); nil when confined.
     public var cgroupProblem: String?
+    /// The running VMM's confinement (its uid, or why it runs unconfined), decided at its start; nil before vmctl confined VMs.
+    public var confinement: Confinement?
 
     public init(name: String, stack: String, backend: BackendKind, backendReason: String, spec: VMSpec) {
         self.name = name

@@ -19,6 +19,10 @@ struct StatusReport: Encodable {
         /// Why the VMM ended, where the backend knows (kvm: vmctl-vmm's exit code and log).
         var exitReason: String?
         var residentBytes: UInt64?
+        /// While it runs: the VMM's uid and whether it is sandboxed; why not, where vmctl started it unconfined.
+        var uid: UInt32? = nil
+        var sandboxed: Bool? = nil
+        var unconfinedReason: String? = nil
         var lastStop: String?
         /// nil without a manifest; true when the running spec differs from it or the manifest lacks the VM.
         var drift: Bool?
@@ -107,6 +111,10 @@ struct StatusReport: Encodable {
                 if case .success(let cgroup) = runtime.cgroup(of: name), cgroup.exists { vm.cgroup = CgroupView(cgroup) }
                 vm.cgroupProblem = record.cgroupProblem
             }
+            if status.pid != nil {
+                (vm.uid, vm.sandboxed) = (status.uid, status.sandboxed)
+                if status.sandboxed != true { vm.unconfinedReason = record.confinement?.unconfinedReason ?? "started before vmctl confined VMs" }
+            }
             if record.spec.image != nil {
                 let paths = runtime.paths.vm(name)
                 vm.image = record.imageDigest
@@ -162,7 +170,8 @@ struct StatusReport: Encodable {
     }
 
     func table(style: Style, wide: Bool = false) -> String {
-        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"] + (wide ? ["CPU-TIME", "MEM-USED", "PIDS", "WHY"] : [])]
+        var rows = [["NAME", "STATE", "BACKEND", "CPUS", "MEMORY", "UPTIME", "PID"]
+                    + (wide ? ["UID", "SANDBOX", "CPU-TIME", "MEM-USED", "PIDS", "WHY"] : [])]
         for vm in vms {
             var state = vm.state
             if let signal = vm.signal { state += " (signal \(signal))" } else if let code = vm.exitStatus { state += " (exit \(code))" }
@@ -170,7 +179,8 @@ struct StatusReport: Encodable {
             rows.append([(vm.drift == true ? "*" : "") + vm.name, state, vm.backend, known ? "\(vm.cpus)" : "-",
                          known ? ByteSize(bytes: vm.memoryBytes).description : "-", vm.uptimeSeconds.map(Self.uptime) ?? "-",
                          vm.pid.map(String.init) ?? "-"]
-                        + (wide ? Self.usageColumns(vm.cgroup) + [vm.backendReason] : []))
+                        + (wide ? [vm.uid.map(String.init) ?? "-", vm.sandboxed.map { $0 ? "yes" : "no" } ?? "-"]
+                                  + Self.usageColumns(vm.cgroup) + [vm.backendReason] : []))
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var out = "Stack \(stack)\n"
@@ -200,6 +210,7 @@ struct StatusReport: Encodable {
                 if let reason = vm.notReady { out += "\(vm.name): not ready: \(reason)\n" }
                 if let cgroup = vm.cgroup { out += "\(vm.name): \(Self.cgroupLine(cgroup))\n" }
                 if let problem = vm.cgroupProblem { out += "\(vm.name): \(problem)\n" }
+                if let reason = vm.unconfinedReason { out += "\(vm.name): not sandboxed: \(reason)\n" }
             }
         }
         for vm in vms where vm.state == "crash-loop" {

@@ -162,7 +162,7 @@ struct EndToEndTests {
         #expect(status.vms.map(\.name).sorted() == ["api", "db", "web"])
         for vm in status.vms { #expect(vm.state == "running" && vm.drift == false, "\(vm.name): \(vm.state)") }
         for name in ["api", "db", "web"] {
-            let vmms = env.qemuProcesses(matching: env.stackFolder + "/vms/\(name)/qmp.sock")
+            let vmms = env.qemuProcesses(matching: env.stackFolder + "/vms/\(name)/")   // a confined QEMU names no socket
             #expect(vmms.count == 1, "\(name): VMM processes \(vmms)")
             #expect(vmms.first == status[name]?.pid)
         }
@@ -231,6 +231,8 @@ struct E2EStatus: Decodable {
         var ssh: String?
         var ports: [String]?
         var notReady: String?
+        var uid: UInt32?
+        var sandboxed: Bool?
     }
 
     var vms: [VM]

@@ -12,6 +12,10 @@ public struct ImageBoot: Sendable {
     public var firmwareVars: String?
     public var management: ManagementNetwork
     public var sshPort: Int
+    /// The stored base the root disk is an overlay of: a confined QEMU gets it as a descriptor (it cannot open the path
+    /// in the overlay's header).
+    public var base: String? = nil
+    public var baseFormat: ImageFormat? = nil
 
     /// Debian's `ovmf` (4 MiB variant, no secure boot: cloud images' shim is not needed then).
     public static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"

@@ -80,6 +80,10 @@ extension StackRuntime {
 
         launch.image = ImageBoot(rootDisk: paths.rootDisk, seed: paths.seed, firmware: launch.spec.effectiveFirmware,
                                  firmwareCode: firmwareCode, firmwareVars: firmwareVars, management: management, sshPort: sshPort)
+        if let stored = record.imageDigest.flatMap({ store.image(digest: $0) }) {
+            launch.image?.base = stored.path
+            launch.image?.baseFormat = stored.format
+        }
         return lease
     }
 
