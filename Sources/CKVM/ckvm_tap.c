@@ -29,3 +29,14 @@ int ckvm_tap_open(const char *name) {
     }
     return fd;
 }
+
+int ckvm_tap_adopt(int fd, const char *name) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    if (ioctl(fd, TUNGETIFF, &request) < 0) return errno == EBADF ? -EBADF : -EBADFD;
+    if (strncmp(request.ifr_name, name, IFNAMSIZ) != 0) return -EINVAL;
+    if ((request.ifr_flags & (IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)) != (IFF_TAP | IFF_NO_PI)) return -EINVAL;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) return -errno;
+    return fd;
+}

@@ -84,8 +84,11 @@ public protocol Backend: Sendable {
     func destroy(_ record: VMRecord, paths: VMPaths) throws
     /// Memory the VMM needs beside guest RAM and the manifest's overhead allowance (added to its cgroup's limit).
     func memoryAllowance(for spec: VMSpec) -> ByteSize
+    /// vmctl-launch, which starts this backend's VMMs confined (docs/confinement.md); nil: they run as vmctl's user.
+    var launcher: String? { get }
 }
 
 extension Backend {
     public func memoryAllowance(for spec: VMSpec) -> ByteSize { ByteSize(bytes: 0) }
+    public var launcher: String? { nil }
 }

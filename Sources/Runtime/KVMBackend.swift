@@ -13,6 +13,8 @@ public struct KVMBackend: Backend {
     public let kind = BackendKind.kvm
     /// The vmctl-vmm executable.
     public let binary: String
+    /// vmctl-launch, which starts a confined VM's vmctl-vmm (beside vmctl; nil: none, every VM runs unconfined).
+    public var launcher: String? = Confinement.launcher()
     private let support: Once<KVMBootSupport>
 
     /// `bootSupport` answers whether this vmctl-vmm can boot guests; by default it asks `binary --capabilities`
@@ -144,7 +146,12 @@ public struct KVMBackend: Backend {
         for path in [launch.paths.controlSocket, launch.paths.consoleSocket, launch.paths.agentSocket] where path.utf8.count > 107 {
             throw RuntimeError.vm(name: launch.name, operation: "start", reason: "socket path too long for AF_UNIX: \(path); use a shorter --state-dir")
         }
-        let spec = Self.launchSpec(for: launch)
+        var spec = Self.launchSpec(for: launch)
+        var argv = [binary, launch.paths.launchSpec]
+        if let uid = launch.confinement.uid, let launcher {
+            let command = VMMLaunchCommand(launcher: launcher, binary: binary, uid: uid, spec: spec, specPath: launch.paths.launchSpec)
+            (spec, argv) = (command.spec, command.arguments)
+        }
         let problems = spec.problems()
         guard problems.isEmpty else {
             throw RuntimeError.vm(name: launch.name, operation: "start", reason: "vmctl-vmm cannot take it: " + problems.map(\.description).joined(separator: "; "))
@@ -152,7 +159,7 @@ public struct KVMBackend: Backend {
         try AtomicFile.write(Self.encode(spec), to: launch.paths.launchSpec)
         unlink(launch.paths.exit)
         let identity: (pid: Int32, startTime: UInt64)
-        do { identity = try VMProcess.launch([binary, launch.paths.launchSpec], paths: launch.paths, cgroupProcs: launch.cgroupProcs) { .vm(name: launch.name, operation: $0, reason: $1) } } catch {
+        do { identity = try VMProcess.launch(argv, paths: launch.paths, cgroupProcs: launch.cgroupProcs) { .vm(name: launch.name, operation: $0, reason: $1) } } catch {
             // It ended before its pid was read: say how, in its own words.
             guard let reason = Self.exitReason(paths: launch.paths) else { throw error }
             throw RuntimeError.vm(name: launch.name, operation: "start", reason: reason)

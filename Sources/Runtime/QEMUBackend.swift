@@ -8,7 +8,7 @@ public struct QEMUBackend: Backend {
     public var binary: String
     public var accelerator: Accelerator
     /// vmctl-launch, which starts a confined VM's QEMU (beside vmctl; nil: none, every VM runs unconfined).
-    var launcher: String? = Confinement.launcher()
+    public var launcher: String? = Confinement.launcher()
 
     public enum Accelerator: String, Sendable { case kvm, tcg }
 

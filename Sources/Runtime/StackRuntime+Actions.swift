@@ -48,7 +48,7 @@ extension StackRuntime {
             record.bootLogOffset = logStart
             record.readinessMarker = launch.readinessMarker
             record.launchedAt = Date().timeIntervalSince1970
-            launch.confinement = Confinement.choose(for: launch, backend: kind, previous: existing?.confinement)
+            launch.confinement = Confinement.choose(for: launch, launcher: backend.launcher, previous: existing?.confinement)
             record.confinement = launch.confinement
             unlink(launch.paths.notReady)
             // The cgroup exists with its limits before the VMM does: the launch wrapper joins it first.

@@ -14,6 +14,14 @@ final class BootFile: Sendable {
         self.what = what
     }
 
+    /// A kernel or initrd vmctl-launch opened (a confined VMM opens no path); `path` only names it.
+    init(descriptor: Int32, path: String, what: String) throws(VMMError) {
+        guard fcntl(descriptor, F_SETFD, FD_CLOEXEC) == 0 else { throw .file(what: what, path: "\(path) (descriptor \(descriptor))", errno: errno) }
+        fd = descriptor
+        self.path = path
+        self.what = what
+    }
+
     deinit { close(fd) }
 
     /// The whole file as it is now.

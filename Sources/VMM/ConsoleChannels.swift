@@ -34,8 +34,8 @@ final class AgentChannelOutput: VirtioConsoleOutput, Sendable {
 
 extension SocketChannel {
     /// Binds the spec's socket for `what` ("console socket"), naming it in the error.
-    static func bind(_ path: String, what: String, outputLimit: Int) throws(VMMError) -> SocketChannel {
-        do { return try SocketChannel(path: path, outputLimit: outputLimit) } catch {
+    static func bind(_ path: String, descriptor: Int32?, what: String, outputLimit: Int) throws(VMMError) -> SocketChannel {
+        do { return try SocketChannel(path: path, descriptor: descriptor, outputLimit: outputLimit) } catch {
             throw .device("\(what) \(path): \(error)")
         }
     }

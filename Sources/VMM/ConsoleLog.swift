@@ -15,6 +15,18 @@ public final class ConsoleLog: SerialOutput, VirtioConsoleOutput, Sendable {
         self.fd = fd
     }
 
+    /// The log as an append-only descriptor vmctl-launch opened; `path` only names it.
+    public init(descriptor: Int32, path: String) throws(VMMError) {
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0 else { throw .file(what: "console log", path: "\(path) (descriptor \(descriptor))", errno: errno) }
+        guard flags & O_APPEND != 0, flags & O_ACCMODE != O_RDONLY else {
+            throw .file(what: "console log", path: "\(path) (descriptor \(descriptor): not opened for appending)", errno: EBADF)
+        }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        self.path = path
+        self.fd = descriptor
+    }
+
     deinit { close(fd) }
 
     public func write(_ byte: UInt8) {

@@ -52,13 +52,14 @@ final class DeviceSet: @unchecked Sendable {
     let mmio = Bus()
 
     init(spec: LaunchSpec, memory: GuestRAM, events: any PowerEvents) throws(VMMError) {
-        consoleLog = try ConsoleLog(path: spec.consoleLog)
+        let fds = spec.descriptors
+        if let fds { consoleLog = try ConsoleLog(descriptor: fds.consoleLog, path: spec.consoleLog) } else { consoleLog = try ConsoleLog(path: spec.consoleLog) }
         // Serial output is small and also in the log; the agent's answers (base64 of a command's output) are not.
         consoleChannel = try spec.consoleSocket.map { path throws(VMMError) in
-            try SocketChannel.bind(path, what: "console socket", outputLimit: 64 * 1024)
+            try SocketChannel.bind(path, descriptor: fds?.consoleSocket, what: "console socket", outputLimit: 64 * 1024)
         }
         agentChannel = try spec.agentSocket.map { path throws(VMMError) in
-            try SocketChannel.bind(path, what: "agent socket", outputLimit: 4 * 1024 * 1024)
+            try SocketChannel.bind(path, descriptor: fds?.agentSocket, what: "agent socket", outputLimit: 4 * 1024 * 1024)
         }
         let serialLine = try IRQLine(gsi: DSDT.com1GSI)
         let keyboardLine = try IRQLine(gsi: DSDT.i8042GSI)
@@ -79,7 +80,9 @@ final class DeviceSet: @unchecked Sendable {
             let name = "virtio-blk \(disk.path)"
             let (base, line) = try nextWindow(name)
             let backend: RawFileBlockBackend
-            do { backend = try RawFileBlockBackend(path: disk.path, readOnly: disk.readOnly) } catch {
+            do {
+                backend = try Self.openDisk(disk, descriptor: fds?.disks[index])
+            } catch {
                 throw .disk(path: disk.path, error)
             }
             let serialNumber = String(disk.path.split(separator: "/").last ?? "disk\(index)")
@@ -94,7 +97,7 @@ final class DeviceSet: @unchecked Sendable {
             guard let bytes = net.macBytes, let mac = MACAddress(bytes) else {
                 throw .device("\(nic): MAC \(net.mac) is not six hex octets")
             }
-            let backend = try Self.backend(for: net, nic: nic)
+            let backend = try Self.backend(for: net, descriptor: fds?.nets[index], nic: nic)
             let name = "virtio-net \(nic) (\(backend))"
             let (base, line) = try nextWindow(name)
             let device = VirtioNet(mac: mac, output: backend)
@@ -197,10 +200,18 @@ final class DeviceSet: @unchecked Sendable {
         nets.map { net in (net.name, net.transport.withVirtioNet { $0.stats } ?? VirtioNetStats()) }
     }
 
-    private static func backend(for net: LaunchSpec.Net, nic: String) throws(VMMError) -> any NetBackend {
-        switch (net.tap, net.switchSocket) {
-        case (let tap?, nil): return try TapBackend(name: tap, nic: nic)
-        case (nil, let path?): return try SwitchBackend(path: path, nic: nic)
+    /// A disk by path, or by the descriptor vmctl-launch opened for a confined VMM.
+    private static func openDisk(_ disk: LaunchSpec.Disk, descriptor: Int32?) throws(BlockBackendError) -> RawFileBlockBackend {
+        guard let descriptor else { return try RawFileBlockBackend(path: disk.path, readOnly: disk.readOnly) }
+        return try RawFileBlockBackend(descriptor: descriptor, path: disk.path, readOnly: disk.readOnly)
+    }
+
+    private static func backend(for net: LaunchSpec.Net, descriptor: Int32?, nic: String) throws(VMMError) -> any NetBackend {
+        switch (net.tap, net.switchSocket, descriptor) {
+        case (let tap?, nil, nil): return try TapBackend(name: tap, nic: nic)
+        case (let tap?, nil, let fd?): return try TapBackend(descriptor: fd, name: tap, nic: nic)
+        case (nil, let path?, nil): return try SwitchBackend(path: path, nic: nic)
+        case (nil, let path?, let fd?): return try SwitchBackend(descriptor: fd, path: path, nic: nic)
         default: throw .device("\(nic): needs exactly one of tap and switchSocket")
         }
     }

@@ -30,8 +30,15 @@ public enum MachineBuilder {
         let cmdline: KernelCmdline
         do { cmdline = try KernelCmdline(spec.cmdline) } catch { throw .boot(error) }
 
-        let kernelFile = try BootFile(spec.kernel, what: "kernel")
-        let initrdFile = try spec.initrd.map { path throws(VMMError) in try BootFile(path, what: "initrd") }
+        let kernelFile: BootFile
+        let initrdFile: BootFile?
+        if let fds = spec.descriptors {
+            kernelFile = try BootFile(descriptor: fds.kernel, path: spec.kernel, what: "kernel")
+            if let path = spec.initrd, let fd = fds.initrd { initrdFile = try BootFile(descriptor: fd, path: path, what: "initrd") } else { initrdFile = nil }
+        } else {
+            kernelFile = try BootFile(spec.kernel, what: "kernel")
+            initrdFile = try spec.initrd.map { path throws(VMMError) in try BootFile(path, what: "initrd") }
+        }
 
         let supervisor = Supervisor()
         let devices = try DeviceSet(spec: spec, memory: ram, events: supervisor)

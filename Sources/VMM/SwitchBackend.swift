@@ -47,6 +47,25 @@ final class SwitchBackend: NetBackend {
         self.path = path
     }
 
+    /// A switch connection vmctl-launch made (the switch's socket is outside a confined VMM's view).
+    init(descriptor: Int32, path: String, nic: String) throws(VMMError) {
+        var type: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(descriptor, SOL_SOCKET, SO_TYPE, &type, &length) == 0, type == Int32(SOCK_STREAM.rawValue) else {
+            throw .device("\(nic): switch \(path) as descriptor \(descriptor): not a connected stream socket")
+        }
+        guard fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK) == 0 else {
+            throw .device("\(nic): make the switch socket non-blocking: \(VMMError.message(errno))")
+        }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        do { wake = try EventFD() } catch {
+            close(descriptor)
+            throw error.during("\(nic): create the reader's wake eventfd")
+        }
+        self.fd = descriptor
+        self.path = path
+    }
+
     deinit { close(fd) }
 
     var description: String { "switch \(path)" }

@@ -29,6 +29,20 @@ final class TapBackend: NetBackend {
         }
     }
 
+    /// A tap vmctl-launch attached as root (the VMM's uid may not): checked to be `name`, raw, then made non-blocking.
+    init(descriptor: Int32, name: String, nic: String) throws(VMMError) {
+        let result = ckvm_tap_adopt(descriptor, name)
+        guard result >= 0 else {
+            throw .device("\(nic): tap \(name) as descriptor \(descriptor) (TUNGETIFF: a raw tap of that name): \(VMMError.message(-result))")
+        }
+        fd = descriptor
+        self.name = name
+        do { wake = try EventFD() } catch {
+            close(descriptor)
+            throw error.during("\(nic): create the reader's wake eventfd")
+        }
+    }
+
     deinit { close(fd) }
 
     var description: String { "tap \(name)" }

@@ -41,12 +41,12 @@ public final class ControlServer: Sendable {
     private let wakeWrite: Int32
     private let state: Mutex<State>
 
-    /// Binds `path` and starts serving at once.
-    public init(path: String, handler: any ControlHandler, options: Options = Options()) throws(VMMControlError) {
+    /// Binds `path` (or adopts `descriptor`, a socket already listening there) and starts serving at once.
+    public init(path: String, descriptor: Int32? = nil, handler: any ControlHandler, options: Options = Options()) throws(VMMControlError) {
         self.path = path
         self.handler = handler
         self.options = options
-        listener = try UnixListener(path: path)
+        if let descriptor { listener = try UnixListener(adopting: descriptor, path: path) } else { listener = try UnixListener(path: path) }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw .socket(operation: "pipe for", path: path, errno: errno) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -93,7 +93,7 @@ public final class ControlServer: Sendable {
             if open == 0 { break }
             usleep(1_000)
         }
-        unlink(path)
+        listener.removeFile()
         state.withLock { $0.phase = .stopped }
     }
 

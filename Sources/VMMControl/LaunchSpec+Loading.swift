@@ -12,6 +12,7 @@ extension LaunchSpec {
         var keys: [String]
         var diskKeys: [[String]]
         var netKeys: [[String]]
+        var descriptorKeys: [String]
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: AnyKey.self)
@@ -29,12 +30,14 @@ extension LaunchSpec {
             }
             diskKeys = elementKeys("disks")
             netKeys = elementKeys("nets")
+            descriptorKeys = (try? container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey(stringValue: "descriptors")))?
+                .allKeys.map(\.stringValue) ?? []
         }
     }
 
     static let fieldNames: Set<String> = ["version", "name", "vcpus", "memoryMiB", "kernel", "initrd", "cmdline", "disks",
                                           "nets", "consoleLog", "controlSocket", "serialInput", "consoleSocket",
-                                          "agentSocket"]
+                                          "agentSocket", "descriptors"]
     static let diskFieldNames: Set<String> = ["path", "readOnly"]
     static let netFieldNames: Set<String> = ["mac", "tap", "switchSocket"]
 
@@ -55,6 +58,7 @@ extension LaunchSpec {
             for (index, disk) in keys.diskKeys.enumerated() {
                 unknown += disk.filter { !diskFieldNames.contains($0) }.sorted().map { "disks[\(index)].\($0)" }
             }
+            unknown += keys.descriptorKeys.filter { !Descriptors.fieldNames.contains($0) }.sorted().map { "descriptors.\($0)" }
             for (index, net) in keys.netKeys.enumerated() {
                 unknown += net.filter { !netFieldNames.contains($0) }.sorted().map { "nets[\(index)].\($0)" }
             }

@@ -62,6 +62,7 @@ extension LaunchSpec {
             guard let path, let earlier = sockets.prefix(index).first(where: { $0.1 == path }) else { continue }
             problems.append(Problem(field: field, message: "\(path) is also \(earlier.0); each socket needs its own path"))
         }
+        if let descriptors { problems += descriptors.problems(for: self) }
         return problems
     }
 

@@ -28,6 +28,8 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
     /// the guest agent's channel; the guest sees the client connect and hang up. Nil: no such port. The console
     /// port (the guest's hvc0) writes to the console log either way.
     public var agentSocket: String?
+    /// Set when vmctl-launch opened everything for a confined VMM: use these descriptors, open no path.
+    public var descriptors: Descriptors?
 
     public struct Disk: Codable, Equatable, Sendable {
         /// Absolute path of a raw image file.
@@ -66,7 +68,8 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
 
     public init(name: String, vcpus: Int, memoryMiB: Int, kernel: String, initrd: String? = nil, cmdline: String,
                 disks: [Disk] = [], nets: [Net] = [], consoleLog: String, controlSocket: String, serialInput: Bool = false,
-                consoleSocket: String? = nil, agentSocket: String? = nil, version: Int = LaunchSpec.currentVersion) {
+                consoleSocket: String? = nil, agentSocket: String? = nil, descriptors: Descriptors? = nil,
+                version: Int = LaunchSpec.currentVersion) {
         self.version = version
         self.name = name
         self.vcpus = vcpus
@@ -81,13 +84,14 @@ public struct LaunchSpec: Codable, Equatable, Sendable {
         self.serialInput = serialInput
         self.consoleSocket = consoleSocket
         self.agentSocket = agentSocket
+        self.descriptors = descriptors
     }
 }
 
 extension LaunchSpec {
     private enum CodingKeys: String, CodingKey {
         case version, name, vcpus, memoryMiB, kernel, initrd, cmdline, disks, nets, consoleLog, controlSocket, serialInput
-        case consoleSocket, agentSocket
+        case consoleSocket, agentSocket, descriptors
     }
 
     /// Written out so `nets` may be absent (a spec from before networks); everything else as synthesized
@@ -108,5 +112,6 @@ extension LaunchSpec {
         serialInput = try c.decode(Bool.self, forKey: .serialInput)
         consoleSocket = try c.decodeIfPresent(String.self, forKey: .consoleSocket)
         agentSocket = try c.decodeIfPresent(String.self, forKey: .agentSocket)
+        descriptors = try c.decodeIfPresent(Descriptors.self, forKey: .descriptors)
     }
 }

@@ -35,10 +35,10 @@ public final class SocketChannel: Sendable {
     }
 
     /// Binds `path` (mode 0600, a stale socket file replaced); serves nothing until `start`.
-    public init(path: String, outputLimit: Int = 64 * 1024) throws(VMMControlError) {
+    public init(path: String, descriptor: Int32? = nil, outputLimit: Int = 64 * 1024) throws(VMMControlError) {
         self.path = path
         self.outputLimit = outputLimit
-        listener = try UnixListener(path: path)
+        if let descriptor { listener = try UnixListener(adopting: descriptor, path: path) } else { listener = try UnixListener(path: path) }
         var wake: [Int32] = [-1, -1]
         var kick: [Int32] = [-1, -1]
         guard pipe(&wake) == 0 else { throw .socket(operation: "pipe for", path: path, errno: errno) }

@@ -4,6 +4,8 @@ import Glibc
 final class UnixListener: Sendable {
     let fd: Int32
     let path: String
+    /// Whether closing removes the socket file: not for an adopted socket, whose file lies outside the VMM's view.
+    private let ownsPath: Bool
 
     /// Binds `path` (mode 0600). A stale socket file (nobody answers) is replaced; a live one or any other
     /// kind of file is an error.
@@ -24,11 +26,31 @@ final class UnixListener: Sendable {
         ok = true
         self.fd = fd
         self.path = path
+        ownsPath = true
+    }
+
+    /// A socket someone else bound and listens on (vmctl-launch, for a confined VMM); `path` only names it.
+    init(adopting descriptor: Int32, path: String) throws(VMMControlError) {
+        var listening: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 else {
+            throw .socket(operation: "adopt descriptor \(descriptor) for", path: path, errno: errno)
+        }
+        guard listening == 1 else { throw .socket(operation: "adopt descriptor \(descriptor) (not listening) for", path: path, errno: EINVAL) }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        fd = descriptor
+        self.path = path
+        ownsPath = false
     }
 
     deinit {
         close(fd)
-        unlink(path)
+        removeFile()
+    }
+
+    /// Removes the socket file this listener bound (an adopted one's is not ours to remove).
+    func removeFile() {
+        if ownsPath { unlink(path) }
     }
 
     /// Waits up to `timeoutMs` for a connection, also returning early when `wake` becomes readable.

@@ -5,13 +5,17 @@
 // cannot call the variadic syscall()), and runs once per VM start: a C program has no runtime to load (about 1 ms).
 //
 //   vmctl-launch --uid N --gid N [--nofile N] [--nproc N] [--dev kvm|net/tun]…
-//                [--file FD:r|w|a:PATH] [--listen FD:PATH] [--connect FD:PATH] [--tap FD:NAME]… -- VMM ARGS…
+//                [--file FD:r|w|a|k:PATH] [--listen FD:PATH] [--connect FD:PATH] [--tap FD:NAME] [--raw-tap FD:NAME]
+//                [--ro DIR] [--env VMCTL_VMM_X=V]… -- VMM ARGS…
 //
 // --file opens PATH read-only (r), read-write (w), append-only, created 0600 (a), or read-only and reopenable by the
 // VMM's uid through /proc/self/fd (k: as is when world-readable, else a sealed memfd copy; for -kernel/-initrd, which
 // QEMU opens by path); --listen binds and listens on a
-// unix socket at PATH (a stale one is replaced); --connect connects one; --tap attaches to an existing tap. Each
-// becomes descriptor FD in the VMM; every other descriptor but 0-2 is closed. Exit 126 when a step fails.
+// unix socket at PATH (a stale one is replaced); --connect connects one; --tap attaches to an existing tap with a
+// virtio-net header (QEMU), --raw-tap without (vmctl-vmm). Each becomes descriptor FD in the VMM; every other
+// descriptor but 0-2 is closed. --ro binds a host folder read-only at the same path in the jail (the Swift runtime
+// of a vmctl-vmm that is not linked statically). The VMM's environment is empty but for --env, which passes only
+// vmctl-vmm's own switches (VMCTL_VMM_*: seccomp mode, test triggers). Exit 126 when a step fails.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -131,12 +135,12 @@ static void open_resource(const char *option, const char *spec) {
         fd = unix_socket(rest, &address);
         if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof address) < 0) die("connect %s", rest);
         place(fd, wanted, rest);
-    } else if (!strcmp(option, "--tap")) {
+    } else if (!strcmp(option, "--tap") || !strcmp(option, "--raw-tap")) {
         struct ifreq request;
         memset(&request, 0, sizeof request);
         if (strlen(rest) >= IFNAMSIZ) { errno = 0; die("tap name too long: %s", rest); }
         strcpy(request.ifr_name, rest);
-        request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+        request.ifr_flags = IFF_TAP | IFF_NO_PI | (strcmp(option, "--tap") ? 0 : IFF_VNET_HDR);
         fd = open("/dev/net/tun", O_RDWR);
         if (fd < 0 || ioctl(fd, TUNSETIFF, &request) < 0) die("tap %s", rest);
         place(fd, wanted, rest);
@@ -194,9 +198,35 @@ static void device(const char *name, unsigned major, unsigned minor, mode_t mode
     mount_or_die(host, inside, NULL, MS_BIND, NULL);
 }
 
+// mkdir -p of an absolute folder inside the jail (its tmpfs is empty: every level is made).
+static void make_path(const char *inside) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", inside) >= (int)sizeof path) { errno = ENAMETOOLONG; die("%s", inside); }
+    for (char *slash = strchr(path + strlen(JAIL) + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash) *slash = 0;
+        if (mkdir(path, 0755) < 0 && errno != EEXIST) die("mkdir %s", path);
+        if (!slash) break;
+        *slash = '/';
+    }
+}
+
+// An absolute, normalized path of at least one component, not under a folder the jail has already.
+static int extra_folder_ok(const char *path) {
+    if (path[0] != '/' || path[1] == 0 || strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../")) return 0;
+    size_t length = strlen(path);
+    if (path[length - 1] == '/' || (length >= 2 && !strcmp(path + length - 2, "/.")) || (length >= 3 && !strcmp(path + length - 3, "/..")))
+        return 0;
+    const char *taken[] = {"/usr", "/etc", "/proc", "/dev", "/lib", "/lib64", "/bin", "/sbin"};
+    for (size_t i = 0; i < sizeof taken / sizeof *taken; i++) {
+        size_t n = strlen(taken[i]);
+        if (!strncmp(path, taken[i], n) && (path[n] == 0 || path[n] == '/')) return 0;
+    }
+    return 1;
+}
+
 // A private mount namespace whose root is an empty read-only tmpfs holding /usr (and its /lib, /bin links) read-only,
 // /etc/ld.so.cache, /proc, and a /dev with only null, zero, urandom and the devices asked for.
-static void enter_jail(char **devices, int device_count, uid_t uid, gid_t gid) {
+static void enter_jail(char **devices, int device_count, char **extra, int extra_count, uid_t uid, gid_t gid) {
     if (unshare(CLONE_NEWNS) < 0) die("unshare(CLONE_NEWNS)");
     // Nothing mounted here reaches the host; the host's later mounts may still show (slave, as the jailer does).
     mount_or_die(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL);
@@ -212,6 +242,12 @@ static void enter_jail(char **devices, int device_count, uid_t uid, gid_t gid) {
         if (fd < 0) die("create ld.so.cache");
         close(fd);
         bind_read_only("/etc/ld.so.cache", JAIL "/etc/ld.so.cache");
+    }
+    for (int i = 0; i < extra_count; i++) {
+        char inside[4096];
+        snprintf(inside, sizeof inside, JAIL "%s", extra[i]);
+        make_path(inside);
+        bind_read_only(extra[i], inside);
     }
     // /proc/self/fd/N names the kernel and initrd QEMU gets as descriptors.
     mount_or_die("/proc", JAIL "/proc", NULL, MS_BIND | MS_REC, NULL);
@@ -258,8 +294,8 @@ int main(int argc, char **argv) {
     clearenv();
     umask(022);   // the jail's folders; files the launcher creates are 0600 by their own mode
     long uid = -1, gid = -1, nofile = 4096, nproc = 512;
-    char *devices[4];
-    int device_count = 0, i = 1;
+    char *devices[4], *extra[4], *environment[9] = {NULL};
+    int device_count = 0, extra_count = 0, environment_count = 0, i = 1;
     // 2. Parse, opening each descriptor as its option comes (still root, the host's view).
     for (; i < argc && strcmp(argv[i], "--"); i += 2) {
         if (i + 1 >= argc) { errno = 0; die("%s needs a value", argv[i]); }
@@ -271,6 +307,17 @@ int main(int argc, char **argv) {
         else if (!strcmp(option, "--dev")) {
             if (device_count == 4) { errno = 0; die("too many --dev"); }
             devices[device_count++] = argv[i + 1];
+        } else if (!strcmp(option, "--env")) {
+            if (environment_count == 8) { errno = 0; die("too many --env"); }
+            if (strncmp(value, "VMCTL_VMM_", 10) || !strchr(value, '=')) { errno = 0; die("--env passes VMCTL_VMM_NAME=VALUE only: %s", value); }
+            environment[environment_count++] = argv[i + 1];
+        } else if (!strcmp(option, "--ro")) {
+            if (extra_count == 4) { errno = 0; die("too many --ro"); }
+            if (!extra_folder_ok(value)) { errno = 0; die("--ro needs an absolute, normalized folder outside /usr, /etc, /proc, /dev: %s", value); }
+            struct stat info;
+            if (stat(value, &info) < 0) die("--ro %s", value);
+            if (!S_ISDIR(info.st_mode)) { errno = ENOTDIR; die("--ro %s", value); }
+            extra[extra_count++] = argv[i + 1];
         } else open_resource(option, value);
     }
     if (i + 1 >= argc) { errno = 0; die("usage: vmctl-launch --uid N --gid N [options] -- VMM ARGS…"); }
@@ -284,9 +331,8 @@ int main(int argc, char **argv) {
     limit(RLIMIT_NOFILE, (rlim_t)nofile, "RLIMIT_NOFILE");
     limit(RLIMIT_NPROC, (rlim_t)nproc, "RLIMIT_NPROC");
     // 4. (The wrapper already joined the VM's cgroup.) Mount namespace and jail; 5. ids and capabilities; 6. exec.
-    enter_jail(devices, device_count, (uid_t)uid, (gid_t)gid);
+    enter_jail(devices, device_count, extra, extra_count, (uid_t)uid, (gid_t)gid);
     drop_privileges((uid_t)uid, (gid_t)gid);
-    char *environment[] = {NULL};
     fexecve(binary, vmm, environment);
     die("exec %s", vmm[0]);
 }

@@ -6,9 +6,10 @@ import VMMControl
 enum SpecReader {
     static let maxBytes = 1 << 20
 
-    static func load(_ source: String) throws(VMMControlError) -> LaunchSpec {
-        let name = source == "-" ? "(stdin)" : source
-        let fd = source == "-" ? STDIN_FILENO : open(source, O_RDONLY | O_CLOEXEC)
+    /// `descriptor`: the spec is already open there (vmctl-launch opened it); `source` only names it.
+    static func load(_ source: String, descriptor: Int32? = nil) throws(VMMControlError) -> LaunchSpec {
+        let name = source == "-" ? "(stdin)" : descriptor.map { "\(source) (descriptor \($0))" } ?? source
+        let fd = descriptor ?? (source == "-" ? STDIN_FILENO : open(source, O_RDONLY | O_CLOEXEC))
         guard fd >= 0 else { throw .specUnreadable(source: name, reason: String(cString: strerror(errno))) }
         defer { if fd != STDIN_FILENO { close(fd) } }
         var bytes: [UInt8] = []
@@ -29,7 +30,9 @@ enum SpecReader {
 
     /// Problems with the files the spec names: kernel and initrd readable, disks readable (and writable
     /// unless read-only), the console log's and control socket's folders present.
+    /// A spec with descriptors names no file the VMM opens (vmctl-launch opened them): nothing to check.
     static func fileProblems(_ spec: LaunchSpec) -> [LaunchSpec.Problem] {
+        guard spec.descriptors == nil else { return [] }
         var checks: [(field: String, path: String, mode: Int32)] = [("kernel", spec.kernel, R_OK)]
         if let initrd = spec.initrd { checks.append(("initrd", initrd, R_OK)) }
         for (index, disk) in spec.disks.enumerated() {

@@ -37,19 +37,19 @@ enum VMMMain {
                 return .vmmError
             }
             return .guestPowerOff
-        case .success(.check(let source)):
-            guard let spec = validatedSpec(source) else { return .vmmError }
+        case .success(.check(let source, let descriptor)):
+            guard let spec = validatedSpec(source, descriptor: descriptor) else { return .vmmError }
             print("launch spec for VM \(spec.name) is valid")
             return .guestPowerOff
-        case .success(.run(let source)):
-            guard let spec = validatedSpec(source) else { return .vmmError }
+        case .success(.run(let source, let descriptor)):
+            guard let spec = validatedSpec(source, descriptor: descriptor) else { return .vmmError }
             return serve(spec, started: started)
         }
     }
 
-    private static func validatedSpec(_ source: String) -> LaunchSpec? {
+    private static func validatedSpec(_ source: String, descriptor: Int32?) -> LaunchSpec? {
         let spec: LaunchSpec
-        do { spec = try SpecReader.load(source) } catch {
+        do { spec = try SpecReader.load(source, descriptor: descriptor) } catch {
             report("\(error)")
             return nil
         }
@@ -70,7 +70,7 @@ enum VMMMain {
             return .vmmError
         }
         let server: ControlServer
-        do { server = try ControlServer(path: spec.controlSocket, handler: machine.controlHandler) } catch {
+        do { server = try ControlServer(path: spec.controlSocket, descriptor: spec.descriptors?.controlSocket, handler: machine.controlHandler) } catch {
             report("serve the control socket: \(error)")
             return .vmmError
         }

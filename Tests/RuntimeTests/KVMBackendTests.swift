@@ -405,10 +405,14 @@ struct FakeVMM {
 
     let folder: String
     let binary: String
+    /// The python stand-in reads its spec by path and opens what it names: it runs unconfined. The real vmctl-vmm
+    /// starts through vmctl-launch (beside the tests), as it does for vmctl.
+    let confined: Bool
     var paths: VMPaths { StackPaths(stateDirectory: StateDirectory(path: folder), stack: "s").vm("one") }
 
     init(binary: String? = nil) throws {
         folder = try GuestTestSupport.temporaryFolder("kvm")
+        confined = binary != nil
         if let binary { self.binary = binary } else {
             self.binary = folder + "/vmctl-vmm"
             try KVMTestHost.installExecutable(Self.script, at: self.binary)
@@ -417,7 +421,8 @@ struct FakeVMM {
     }
 
     func runtime() -> StackRuntime {
-        let backend = KVMBackend(binary: binary, bootSupport: { KVMBackendTests.boots })
+        var backend = KVMBackend(binary: binary, bootSupport: { KVMBackendTests.boots })
+        if !confined { backend.launcher = nil }
         return StackRuntime(stateDirectory: StateDirectory(path: folder), stack: "s", backends: [backend],
                             virtualization: KVMBackendTests.hardware)
     }

@@ -166,4 +166,30 @@ struct LaunchSpecTests {
         spec.disks = (0..<9).map { .init(path: "/d\($0)", readOnly: true) }
         #expect(spec.problems().map(\.description) == ["nets: 9 disks and 8 NICs: at most 16 together"])
     }
+
+    @Test("descriptors: one per resource the spec has, none for one it lacks, each above 2 and once; unknown keys named")
+    func descriptors() throws {
+        var spec = Self.valid
+        spec.descriptors = .init(kernel: 3, initrd: 4, consoleLog: 5, controlSocket: 6, consoleSocket: 7, agentSocket: 8,
+                                 disks: [9], nets: [10, 11])
+        #expect(spec.problems().isEmpty)
+        spec.descriptors = .init(kernel: 2, consoleLog: 5, controlSocket: 5, consoleSocket: 7, disks: [], nets: [10, 11, 12])
+        #expect(spec.problems().map(\.description) == [
+            "descriptors.initrd: missing: the spec has initrd",
+            "descriptors.agentSocket: missing: the spec has agentSocket",
+            "descriptors.disks: 0 descriptors for 1 disks",
+            "descriptors.nets: 3 descriptors for 2 NICs",
+            "descriptors.kernel: must be 3 to 65535 (0-2 are stdin, stdout and stderr), not 2",
+            "descriptors.controlSocket: descriptor 5 is also descriptors.consoleLog",
+        ])
+        var bare = Self.valid
+        bare.initrd = nil
+        bare.descriptors = .init(kernel: 3, initrd: 4, consoleLog: 5, controlSocket: 6, consoleSocket: 7, agentSocket: 8,
+                                 disks: [9], nets: [10, 11])
+        #expect(bare.problems().map(\.description) == ["descriptors.initrd: given, but the spec has no initrd"])
+        let json = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
+            .replacingOccurrences(of: "\"kernel\":2", with: "\"kernel\":3,\"vmm\":9")
+        guard case .failure(let error) = load(json) else { Issue.record("an unknown descriptor key was accepted"); return }
+        #expect("\(error)".contains("unknown field \"descriptors.vmm\""), "\(error)")
+    }
 }

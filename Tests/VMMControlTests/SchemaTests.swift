@@ -190,5 +190,17 @@ struct SchemaTests {
         for spec in specs { #expect(throws: Never.self) { try LaunchSpec.load(Array(spec.utf8)) } }
         let encoded = String(decoding: try JSONEncoder().encode(LaunchSpecTests.valid), as: UTF8.self)
         try Self.expectValid([encoded], schema: Self.launchSchema)
+        // A confined VMM's spec: descriptors for everything it has.
+        var confined = LaunchSpecTests.valid
+        confined.descriptors = LaunchSpec.Descriptors(kernel: 3, initrd: confined.initrd == nil ? nil : 4, consoleLog: 5, controlSocket: 6,
+                                                      consoleSocket: confined.consoleSocket == nil ? nil : 7,
+                                                      agentSocket: confined.agentSocket == nil ? nil : 8,
+                                                      disks: confined.disks.indices.map { Int32(10 + $0) },
+                                                      nets: confined.nets.indices.map { Int32(30 + $0) })
+        let withDescriptors = String(decoding: try JSONEncoder().encode(confined), as: UTF8.self)
+        try Self.expectValid([withDescriptors], schema: Self.launchSchema)
+        #expect(try LaunchSpec.load(Array(withDescriptors.utf8)) == confined)
+        let (status, output) = try Self.check([withDescriptors.replacingOccurrences(of: "\"kernel\":3", with: "\"kernel\":2")], schema: Self.launchSchema)
+        #expect(status == 1, "schema accepted descriptor 2: \(output)")
     }
 }

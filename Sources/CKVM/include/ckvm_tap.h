@@ -17,6 +17,11 @@ static const int CKVM_TAP_NAME_MAX = 15;
 /// when this user may not attach to it.
 int ckvm_tap_open(const char *name);
 
+/// Adopts `fd`, a tap another process attached (vmctl-launch, as root): checks with TUNGETIFF that it is the tap
+/// interface `name` in raw mode (IFF_TAP | IFF_NO_PI, no IFF_VNET_HDR), then makes it non-blocking and close-on-exec.
+/// Returns fd or -errno: -EBADFD when it is not a tap, -EINVAL when its name or flags differ.
+int ckvm_tap_adopt(int fd, const char *name);
+
 #pragma clang assume_nonnull end
 
 #endif

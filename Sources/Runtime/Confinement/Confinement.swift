@@ -28,12 +28,11 @@ public struct Confinement: Codable, Sendable, Equatable {
     }
 
     /// Confined where it can be; else the first reason it cannot, in words for `vmctl status --wide`.
-    static func choose(for launch: VMLaunch, backend: BackendKind, previous: Confinement?,
+    static func choose(for launch: VMLaunch, launcher: String?, previous: Confinement?,
                        environment: [String: String] = ProcessInfo.processInfo.environment) -> Confinement {
         if environment[switchVariable] == "off" { return .unconfined("\(switchVariable)=off") }
-        guard backend == .qemu else { return .unconfined("vmctl-launch starts QEMU only; vmctl-vmm confines itself") }
         guard geteuid() == 0 else { return .unconfined("vmctl does not run as root: there is no other uid to drop to") }
-        guard launcher() != nil else { return .unconfined("no vmctl-launch beside vmctl") }
+        guard launcher != nil else { return .unconfined("no vmctl-launch beside vmctl") }
         if launch.spec.image != nil, launch.image?.base == nil {
             return .unconfined("the base image of its root disk is not in the image store")
         }

@@ -27,6 +27,19 @@ public final class RawFileBlockBackend: BlockBackend {
         size = UInt64(max(0, info.st_size))
     }
 
+    /// A disk vmctl-launch opened (read-write unless `readOnly`); `path` only names it.
+    public init(descriptor: Int32, path: String, readOnly: Bool) throws(BlockBackendError) {
+        let flags = fcntl(descriptor, F_GETFL)
+        var info = stat()
+        guard flags >= 0, fstat(descriptor, &info) == 0 else { throw .open(path: path, errno: errno) }
+        guard readOnly || flags & O_ACCMODE == O_RDWR else { throw .open(path: path, errno: EBADF) }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        self.path = path
+        self.readOnly = readOnly
+        self.fd = descriptor
+        size = UInt64(max(0, info.st_size))
+    }
+
     deinit {
         close(fd)
     }
