@@ -75,6 +75,15 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         guard let backend = backends[record.backend] else { return VMProcessStatus(state: .stopped) }
         var status = backend.inspect(record, paths: paths.vm(record.name))
         if let pid = status.pid, let sandbox = ProcessProbe.sandbox(of: pid) { (status.uid, status.sandboxed) = (sandbox.uid, sandbox.sandboxed) }
+        // A VMM killed at its memory limit: its cgroup stays until the next start or destroy, and counts the kill.
+        if status.state == .crashed, status.signal == Int(SIGKILL), status.exitReason == nil,
+           case .success(let cgroup) = cgroup(of: record.name), cgroup.exists {
+            let usage = cgroup.usage()
+            if let kills = usage.oomKills, kills > 0 {
+                let limit = usage.memoryLimitBytes.map { " of \(ByteSize(bytes: $0))" } ?? ""
+                status.exitReason = "killed: out of memory in its cgroup (its limit\(limit) reached)"
+            }
+        }
         // Read from the console, not from whether a vmctl was there to see the marker.
         // Image VMs are ready once SSH answers and cloud-init is done: the vmctl that waits for that marks them.
         if status.state == .starting, record.spec.image == nil, reachedReadiness(record, paths: paths.vm(record.name)) { status.state = .running }

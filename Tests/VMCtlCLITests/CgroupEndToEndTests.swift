@@ -126,5 +126,46 @@ struct CgroupEndToEndTests {
         #expect(capped > 0.03 && capped <= 0.22, "capped used \(capped) of a core (quota 0.20)")
         #expect(free > capped, "free used \(free) of a core, capped \(capped)")
     }
+
+    /// vmctl's memory limit is RAM + overhead (+ 1.5 GiB of TCG allowance), which a guest cannot reach on its own:
+    /// guest RAM is bounded. The test plays a leaking VMM instead: it lowers the limit by hand to what the VMM uses
+    /// now plus 32 MiB, then makes the guest touch 200 MiB of fresh RAM, which QEMU must back.
+    @Test("a VMM that outgrows its memory limit is killed alone by its cgroup's OOM killer; status says so; the neighbour runs on and answers exec",
+          .timeLimit(.minutes(3)))
+    func memoryLimitKillsOnlyThatVM() throws {
+        let env = try E2EStack(stack: "oom")
+        defer { env.tearDown() }
+        let manifest = try env.write("""
+            apiVersion: vmctl/v1
+            kind: Stack
+            metadata: {name: oom}
+            vms:
+              hog: {memory: 320MiB}
+              calm: {memory: 128MiB}
+
+            """)
+        let apply = try env.vmctl("apply", "--auto-approve", manifest)
+        #expect(apply.status == 0, "apply: \(apply.stdout)\(apply.stderr)")
+        let vms = try vms(env)
+        let hog = cgroup(vms["hog"])
+        let calmPid = try #require(vms["calm"]?["pid"] as? Int)
+        let used = try #require(hog["memoryBytes"] as? Int)
+        let limitFile = memoryFolder(hog) + (hog["version"] as? String == "v1" ? "/memory.limit_in_bytes" : "/memory.max")
+        try "\(used + 32 << 20)\n".write(toFile: limitFile, atomically: false, encoding: .utf8)
+        _ = try? env.vmctl("exec", "--stack", "oom", "hog", "--", "sh", "-c", "dd if=/dev/zero of=/fill bs=1M count=200")
+        var state: [String: Any]?
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            state = try self.vms(env)["hog"]
+            if state?["state"] as? String == "crashed" { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(state?["state"] as? String == "crashed" && state?["signal"] as? Int == Int(SIGKILL), "hog: \(String(describing: state))")
+        #expect((state?["exitReason"] as? String ?? "").contains("out of memory in its cgroup"), "hog: \(String(describing: state))")
+        let calm = try self.vms(env)["calm"]
+        #expect(calm?["state"] as? String == "running" && calm?["pid"] as? Int == calmPid, "calm: \(String(describing: calm))")
+        let exec = try env.vmctl("exec", "--stack", "oom", "calm", "--", "echo", "still-here")
+        #expect(exec.status == 0 && exec.stdout == "still-here\n", "exec calm: \(exec.stdout)\(exec.stderr)")
+    }
 }
 }
