@@ -8,6 +8,8 @@ bench/vmm-startup.sh times `--version` (hyperfine). Used to measure each start-u
 
   bench/vmm_ab.py --payload p0.elf --idle-payload p1.elf [--runs 30] NAME=/path/to/vmctl-vmm ...
   --env NAME VAR=VALUE runs build NAME with VAR set, e.g. the same binary twice, once with VMCTL_VMM_SECCOMP=off.
+  --launcher PATH --confined NAME runs build NAME through vmctl-launch as vmctl does (as root: its uid, a jail,
+  descriptors), e.g. the same binary twice, once confined: the launcher's cost to the first byte.
 
 Build the payloads as bench/vmm.sh does.
 """
@@ -43,6 +45,8 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--memory", type=int, default=64)
     parser.add_argument("--env", nargs=2, action="append", default=[], metavar=("NAME", "VAR=VALUE"))
+    parser.add_argument("--launcher")
+    parser.add_argument("--confined", action="append", default=[], metavar="NAME")
     parser.add_argument("binaries", nargs="+", help="NAME=PATH")
     args = parser.parse_args()
     binaries = [entry.split("=", 1) for entry in args.binaries]
@@ -51,15 +55,18 @@ def main():
         variable, value = assignment.split("=", 1)
         env[name][variable] = value
 
+    if args.confined and not args.launcher:
+        parser.error("--confined needs --launcher")
+    launcher = {name: args.launcher if name in args.confined else None for name, _ in binaries}
     for name, path in binaries:   # warm the page cache
         with environment(env[name]):
-            vmm_bench.first_byte_vmm(path, args.payload, args.memory)
+            vmm_bench.first_byte_vmm(path, args.payload, args.memory, launcher[name])
     results = {name: {"first": [], "exit": [], "cpu": []} for name, _ in binaries}
     for _ in range(args.runs):
         for name, path in binaries:
             before = child_cpu_ms()
             with environment(env[name]):
-                first, end = vmm_bench.first_byte_vmm(path, args.payload, args.memory)
+                first, end = vmm_bench.first_byte_vmm(path, args.payload, args.memory, launcher[name])
             results[name]["cpu"].append(child_cpu_ms() - before)
             results[name]["first"].append(first * 1000)
             results[name]["exit"].append(end * 1000)
@@ -69,7 +76,7 @@ def main():
           f"{'Rss>RAM':>8} {'Anon>RAM':>9}")
     for name, path in binaries:
         with environment(env[name]):
-            (rollup, ram), *_ = vmm_bench.idle_vmm(path, args.idle_payload, args.memory, 4)
+            (rollup, ram), *_ = vmm_bench.idle_vmm(path, args.idle_payload, args.memory, 4, launcher[name])
         r = results[name]
         print(f"{name:14} {statistics.median(r['first']):10.2f} {min(r['first']):7.2f} {statistics.median(r['exit']):7.2f} "
               f"{statistics.median(r['cpu']):8.2f} "

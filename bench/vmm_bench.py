@@ -9,7 +9,7 @@ Measures, alternating the two VMMs run by run:
   3. control round trips: vmctl-vmm `describe` vs QMP `query-status`, and pause/resume (`pause`/`resume` vs
      QMP `stop`/`cont`), each on one open connection, plus connect+describe+close.
 """
-import argparse, json, os, select, socket, statistics, subprocess, sys, tempfile, time
+import functools, argparse, json, os, select, socket, statistics, subprocess, sys, tempfile, time
 
 def pct(values, p):
     values = sorted(values)
@@ -28,6 +28,38 @@ def vmm_spec(folder, vmm_payload, memory, console, serial_input=False):
         json.dump(spec, f)
     return path
 
+# The uid a confined benchmark VMM runs as: the last of vmctl's per-VM range (docs/confinement.md), which vmctl leases
+# from the bottom, so a benchmark never shares one with a running VM.
+BENCH_UID = 0x7000FFFF
+
+def vmm_command(vmm, spec, launcher=None):
+    """vmctl-vmm's argv for `spec`; with `launcher`, vmctl-launch's, as the runtime confines it: the spec rewritten with
+    descriptors for everything, which the launcher opens as root before it jails the VMM under BENCH_UID."""
+    if launcher is None:
+        return [vmm, spec]
+    with open(spec) as f:
+        content = json.load(f)
+    content["descriptors"] = {"kernel": 4, "consoleLog": 5, "controlSocket": 6, "disks": [], "nets": []}
+    with open(spec, "w") as f:
+        json.dump(content, f)
+    argv = [launcher, "--uid", str(BENCH_UID), "--gid", str(BENCH_UID), "--nofile", "256", "--nproc", "65", "--dev", "kvm"]
+    runtime = swift_runtime_folder(vmm)
+    if runtime:
+        argv += ["--ro", runtime]
+    argv += ["--file", f"3:r:{spec}", "--file", f"4:r:{content['kernel']}", "--file", f"5:a:{content['consoleLog']}",
+             "--listen", f"6:{content['controlSocket']}", "--", vmm, "--spec-fd", "3", spec]
+    return argv
+
+@functools.lru_cache(maxsize=None)   # once per binary: ldd is a process of its own, counted in cpu/run otherwise
+def swift_runtime_folder(vmm):
+    """The folder of the Swift runtime a dynamically linked vmctl-vmm loads (None for a static build)."""
+    output = subprocess.run(["ldd", vmm], capture_output=True, text=True).stdout
+    for line in output.splitlines():
+        if "libswiftCore.so => " in line:
+            folder = os.path.dirname(line.split("=> ")[1].split(" (")[0])
+            return None if folder.startswith(("/usr/", "/lib")) else folder
+    return None
+
 def qemu_command(qemu, payload, memory, extra=()):
     return [qemu, "-M", "microvm", "-accel", "kvm", "-m", str(memory), "-nodefaults", "-no-user-config",
             "-display", "none", "-serial", "stdio", "-device", "isa-debug-exit", "-kernel", payload, "-no-reboot", *extra]
@@ -45,14 +77,15 @@ def wait_readable(fd, deadline):
             if event & select.POLLHUP:
                 return False
 
-def first_byte_vmm(vmm, payload, memory):
+def first_byte_vmm(vmm, payload, memory, launcher=None):
     with tempfile.TemporaryDirectory(prefix="vmmb-", dir="/tmp") as folder:
         console = os.path.join(folder, "console.log")
         os.mkfifo(console)
         reader = os.open(console, os.O_RDONLY | os.O_NONBLOCK)
         spec = vmm_spec(folder, payload, memory, console)
+        argv = vmm_command(vmm, spec, launcher)   # before the clock: it may run ldd
         start = time.perf_counter()
-        process = subprocess.Popen([vmm, spec], stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        process = subprocess.Popen(argv, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         got = wait_readable(reader, start + 10)
         first = time.perf_counter()
         output = os.read(reader, 64) if got else b""
@@ -151,11 +184,13 @@ class LineSocket:
     def close(self):
         self.sock.close()
 
-def idle_vmm(vmm, payload, memory, rounds):
+def idle_vmm(vmm, payload, memory, rounds, launcher=None):
     with tempfile.TemporaryDirectory(prefix="vmmb-", dir="/tmp") as folder:
         console = os.path.join(folder, "console.log")
         spec = vmm_spec(folder, payload, memory, console)
-        process = subprocess.Popen([vmm, spec], stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        if launcher:
+            os.close(os.open(console, os.O_CREAT | os.O_WRONLY, 0o644))
+        process = subprocess.Popen(vmm_command(vmm, spec, launcher), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         try:
             if not wait_for_file_text(console, b"ok"):
                 raise SystemExit("vmctl-vmm idle payload printed nothing")
