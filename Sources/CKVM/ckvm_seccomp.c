@@ -50,6 +50,8 @@ static const struct named_number allowed_requests[] = {
     REQUEST(KVM_IRQFD), REQUEST(KVM_IOEVENTFD), REQUEST(KVM_CREATE_VCPU), REQUEST(KVM_SET_CPUID2),
     REQUEST(KVM_SET_MSRS), REQUEST(KVM_SET_REGS), REQUEST(KVM_GET_SREGS), REQUEST(KVM_SET_SREGS),
     REQUEST(KVM_SET_FPU), REQUEST(KVM_GET_LAPIC), REQUEST(KVM_SET_LAPIC),
+    // Completing what KVM could not emulate (docs/vmm.md, "Emulation fallbacks"): the x87 status word, #BP injection.
+    REQUEST(KVM_GET_FPU), REQUEST(KVM_GET_VCPU_EVENTS), REQUEST(KVM_SET_VCPU_EVENTS),
 };
 
 // x32 syscalls are the x86-64 numbers with this bit set (<asm/unistd.h>).

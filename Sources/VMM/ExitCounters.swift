@@ -45,6 +45,8 @@ final class ExitCounters: Sendable {
         var byReason = [Int](repeating: 0, count: ExitReason.allCases.count)
         /// Port I/O accesses no device claimed (answered at once; reads are zeros).
         var unknownPortIO = 0
+        /// Instructions KVM could not emulate that the VMM completed (`EmulationFallback`), by kind.
+        var emulated: [EmulationFallback.Instruction: Int] = [:]
         var total: Int { byReason.reduce(0, +) }
     }
 
@@ -58,4 +60,16 @@ final class ExitCounters: Sendable {
     }
 
     var snapshot: Counts { counts.withLock { $0 } }
+
+    /// Kinds already noted in vmm.log, for the whole VMM (one VM per process): each is logged once, then only counted.
+    private static let noted = Mutex<Set<EmulationFallback.Instruction>>([])
+
+    /// Counts an instruction the VMM completed for KVM; the first of its kind is noted in vmm.log.
+    func recordEmulated(_ instruction: EmulationFallback.Instruction, vcpu index: Int) {
+        counts.withLock { $0.emulated[instruction, default: 0] += 1 }
+        if Self.noted.withLock({ $0.insert(instruction).inserted }) {
+            VMMLog.note("vCPU \(index): KVM could not emulate \(instruction.rawValue); completed by the VMM "
+                        + "(docs/vmm.md, \"Emulation fallbacks\"); later ones are counted in stats (emulated), not logged")
+        }
+    }
 }

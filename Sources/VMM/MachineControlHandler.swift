@@ -22,10 +22,12 @@ struct MachineControlHandler: ControlHandler {
                 let total = counts.reduce(0) { $0 + $1.byReason[reason.rawValue] }
                 if total > 0 { byReason[reason.name] = total }
             }
+            var emulated: [String: Int] = [:]
+            for count in counts { for (instruction, n) in count.emulated { emulated[instruction.rawValue, default: 0] += n } }
             return .stats(VMStats(
                 vcpus: counts.enumerated().map { VMStats.VCPU(index: $0.offset, exits: $0.element.total) },
                 exitsByReason: byReason, unknownPortIO: counts.reduce(0) { $0 + $1.unknownPortIO },
-                residentBytes: ProcessMemory.residentBytes() ?? 0, nets: netStats()))
+                residentBytes: ProcessMemory.residentBytes() ?? 0, nets: netStats(), emulated: emulated))
         case .pause:
             try supervisor.perform(.pause)
             return .done

@@ -107,7 +107,12 @@ struct VCPURunner: Sendable {
             }
         case let .internalError(suberror, data):
             counters.record(.internalError)
-            let kind = suberror == 1 ? " (emulation failure)" : ""
+            let failure = EmulationFailure(suberror: suberror, data: data)
+            if let failure, let completed = try EmulationFallback.complete(failure, vcpu: vcpu) {
+                counters.recordEmulated(completed, vcpu: index)
+                return .resume
+            }
+            let kind = failure == nil ? "" : " (emulation failure" + (failure?.instruction.isEmpty == false ? ", instruction bytes \(failure?.hex ?? "")" : "") + ")"
             let words = data.map { "0x" + String($0, radix: 16) }.joined(separator: " ")
             return .request(.stop(.guestCrash, message: "vCPU \(index): KVM internal error, suberror \(suberror)\(kind)\(location()); data [\(words)]"))
         case let .failEntry(reason, cpu):
