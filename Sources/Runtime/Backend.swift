@@ -17,6 +17,8 @@ public struct VMLaunch: Sendable {
     public var readinessMarker: String?
     /// Image VMs: root disk, seed, firmware and management NIC (set by the runtime before a start).
     public var image: ImageBoot? = nil
+    /// The default guest's kernel in words ("micro 6.1.192-vmctl-micro"); nil for a VM with its own kernel or image.
+    public var guestKernel: String? = nil
     /// The `cgroup.procs` files of the VM's cgroup, which the VMM is launched into (empty: no cgroup).
     public var cgroupProcs: [String] = []
     /// Whether vmctl-launch starts the VMM unprivileged and sandboxed, as which uid (decided before each start).

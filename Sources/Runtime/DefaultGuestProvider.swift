@@ -14,7 +14,9 @@ public final class DefaultGuestProvider: GuestProvider, @unchecked Sendable {
         try lock.withLock {
             if let built { return built }
             let guest = try GuestBuilder.build(cacheDirectory: cacheDirectory).guest
-            let image = GuestImage(kernel: guest.kernel, initrd: guest.initrd, readinessMarker: guest.readinessMarker) { config in
+            let kind = guest.kernelKind == .micro ? "micro" : "debian"
+            let image = GuestImage(kernel: guest.kernel, initrd: guest.initrd, readinessMarker: guest.readinessMarker,
+                                   kernelDescription: "\(kind) \(guest.kernelVersion)") { config in
                 try guest.cmdline(hostname: config.hostname, nics: config.nics,
                                   mounts: config.mounts.map { GuestMount(device: $0.device, mountPoint: $0.mountPoint, readOnly: $0.readOnly) },
                                   hosts: config.hosts)

@@ -17,11 +17,15 @@ public struct GuestImage: Sendable {
     public var readinessMarker: String
     /// Kernel parameters the guest's init understands, built per VM.
     public var cmdline: @Sendable (GuestBootConfig) throws -> String
+    /// Which kernel, in words (`vmctl status --wide`): "micro 6.1.192-vmctl-micro" or "debian 6.1.0-57-cloud-amd64".
+    public var kernelDescription: String?
 
-    public init(kernel: String, initrd: String, readinessMarker: String, cmdline: @escaping @Sendable (GuestBootConfig) throws -> String) {
+    public init(kernel: String, initrd: String, readinessMarker: String, kernelDescription: String? = nil,
+                cmdline: @escaping @Sendable (GuestBootConfig) throws -> String) {
         self.kernel = kernel
         self.initrd = initrd
         self.readinessMarker = readinessMarker
+        self.kernelDescription = kernelDescription
         self.cmdline = cmdline
     }
 }

@@ -47,6 +47,7 @@ extension StackRuntime {
             let logStart = fileSize(launch.paths.consoleLog)
             record.bootLogOffset = logStart
             record.readinessMarker = launch.readinessMarker
+            record.guestKernel = launch.guestKernel
             record.launchedAt = Date().timeIntervalSince1970
             launch.confinement = Confinement.choose(for: launch, launcher: backend.launcher, previous: existing?.confinement)
             record.confinement = launch.confinement

@@ -173,9 +173,11 @@ public final class StackRuntime: ObservedStateSource, @unchecked Sendable {
         guard cmdline.utf8.count <= 2047 else {
             throw RuntimeError.vm(name: name, operation: "start", reason: "its kernel command line would be \(cmdline.utf8.count) bytes (limit 2047): too many hosts on its networks")
         }
-        return VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: guest.kernel, initrd: guest.initrd,
-                        cmdline: cmdline, disks: disks, nics: nics,
-                        readinessMarker: spec.readiness.consoleMarker ?? guest.readinessMarker)
+        var launch = VMLaunch(name: name, stack: stack, spec: spec, paths: paths.vm(name), kernel: guest.kernel, initrd: guest.initrd,
+                              cmdline: cmdline, disks: disks, nics: nics,
+                              readinessMarker: spec.readiness.consoleMarker ?? guest.readinessMarker)
+        launch.guestKernel = guest.kernelDescription
+        return launch
     }
 }
 

@@ -27,6 +27,8 @@ public struct VMRecord: Codable, Sendable, Equatable {
     public var instanceID: String?
     /// Image VMs: the loopback port forwarded to the guest's SSH, kept across restarts while it is free.
     public var sshPort: Int?
+    /// The default guest's kernel it booted last, in words ("micro 6.1.192-vmctl-micro"); nil for its own kernel or image.
+    public var guestKernel: String?
     /// Why the VM's last start ran without its cgroup (the host offers none vmctl can use); nil when confined.
     public var cgroupProblem: String?
     /// The running VMM's confinement (its uid, or why it runs unconfined), decided at its start; nil before vmctl confined VMs.

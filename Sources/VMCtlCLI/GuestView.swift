@@ -12,7 +12,7 @@ enum GuestView {
         let modules = guest.modules.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
         var lines = [
             "hash      \(guest.hash)",
-            "kernel    \(guest.kernel) (\(guest.kernelVersion))",
+            "kernel    \(guest.kernel) (\(guest.kernelVersion), \(Self.kind(guest)))",
             "initrd    \(guest.initrd) (\(mib) MiB)",
             "modules   \(modules.joined(separator: " "))",
             "cmdline   \(guest.baseCmdline)",
@@ -23,6 +23,10 @@ enum GuestView {
             lines.append("missing   \(guest.unavailableModules.joined(separator: " ")) (a stop of these guests is forced, not graceful)")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func kind(_ guest: DefaultGuest) -> String {
+        guest.kernelKind == .micro ? "vmctl's micro kernel" : "the distribution's kernel"
     }
 
     /// guest.json's fields, plus `reused` after a build.

@@ -41,6 +41,8 @@ struct StatusReport: Encodable {
         /// While the VMM runs: its cgroup and what it used, or why it runs without one.
         var cgroup: CgroupView? = nil
         var cgroupProblem: String? = nil
+        /// The default guest's kernel it booted ("micro 6.1.192-vmctl-micro"); nil for its own kernel or an image.
+        var guestKernel: String? = nil
     }
 
     /// A running VM's cgroup (`vmctl/<stack>/<vm>` in each hierarchy) and its usage against its limits.
@@ -114,6 +116,7 @@ struct StatusReport: Encodable {
             if status.pid != nil {
                 (vm.uid, vm.sandboxed) = (status.uid, status.sandboxed)
                 if status.sandboxed != true { vm.unconfinedReason = record.confinement?.unconfinedReason ?? "started before vmctl confined VMs" }
+                vm.guestKernel = record.guestKernel
             }
             if record.spec.image != nil {
                 let paths = runtime.paths.vm(name)
@@ -211,6 +214,7 @@ struct StatusReport: Encodable {
                 if let cgroup = vm.cgroup { out += "\(vm.name): \(Self.cgroupLine(cgroup))\n" }
                 if let problem = vm.cgroupProblem { out += "\(vm.name): \(problem)\n" }
                 if let reason = vm.unconfinedReason { out += "\(vm.name): not sandboxed: \(reason)\n" }
+                if let kernel = vm.guestKernel { out += "\(vm.name): default guest on the \(kernel) kernel\n" }
             }
         }
         for vm in vms where vm.state == "crash-loop" {

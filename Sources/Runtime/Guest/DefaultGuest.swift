@@ -6,6 +6,8 @@ import VMCtlModel
 public struct DefaultGuest: Hashable, Sendable, Codable {
     public var kernel: String
     public var kernelVersion: String
+    /// Which kernel: vmctl's micro kernel or the distribution's (nil in a guest.json from before the micro kernel).
+    public var kernelKind: KernelKind?
     public var initrd: String
     /// SHA-256 of the kernel and the initramfs; also the name of the cache folder.
     public var hash: String
@@ -23,6 +25,13 @@ public struct DefaultGuest: Hashable, Sendable, Codable {
     public var builtAt: Date
 
     public static let defaultBaseCmdline = "console=ttyS0 panic=-1 quiet"
+
+    public enum KernelKind: String, Codable, Sendable {
+        /// vmctl's micro kernel (`vmctl guest build --kernel micro`, MicroKernel).
+        case micro
+        /// The distribution's kernel from /boot (the Debian cloud kernel) with its virtio modules.
+        case distribution
+    }
 }
 
 /// A network interface the default guest configures at boot.

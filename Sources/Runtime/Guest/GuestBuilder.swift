@@ -35,14 +35,24 @@ public enum GuestBuilder {
     /// Everything the guest is made of, read from the host, with its hash.
     struct Recipe {
         var kernel: GuestHost.Kernel
+        var kind: DefaultGuest.KernelKind
         var busyboxPath: String
         var plan: KernelModules.LoadPlan
         var initrd: Data
         var hash: String
 
         static func gather(host: GuestHost) throws -> Recipe {
-            let kernel = try host.findKernel()
-            let plan = try KernelModules(folder: kernel.moduleFolder).loadPlan(required: requiredModules, optional: optionalModules)
+            let kernel: GuestHost.Kernel
+            let kind: DefaultGuest.KernelKind
+            let plan: KernelModules.LoadPlan
+            if let micro = host.microKernel?.built() {
+                // Everything the guest needs is built in: no modules in the initramfs.
+                (kernel, kind) = (GuestHost.Kernel(path: micro.path, version: micro.release, moduleFolder: ""), .micro)
+                plan = KernelModules.LoadPlan(order: [], builtIn: requiredModules + optionalModules, unavailable: [])
+            } else {
+                (kernel, kind) = (try host.findKernel(), .distribution)
+                plan = try KernelModules(folder: kernel.moduleFolder).loadPlan(required: requiredModules, optional: optionalModules)
+            }
             let busybox = try readBusybox(host.busybox)
             let applets = try listApplets(host.busybox)
             let modules = try plan.order.map { (path: $0, contents: try read(kernel.moduleFolder + "/" + $0)) }
@@ -52,7 +62,7 @@ public enum GuestBuilder {
             hasher.update(data: try read(kernel.path))
             hasher.update(data: initrd)
             let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-            return Recipe(kernel: kernel, busyboxPath: host.busybox, plan: plan, initrd: initrd, hash: hash)
+            return Recipe(kernel: kernel, kind: kind, busyboxPath: host.busybox, plan: plan, initrd: initrd, hash: hash)
         }
     }
 
@@ -112,7 +122,7 @@ public enum GuestBuilder {
         let staging = "\(cacheDirectory)/.\(recipe.hash).tmp-\(getpid())"
         let files = FileManager.default
         var guest = DefaultGuest(
-            kernel: recipe.kernel.path, kernelVersion: recipe.kernel.version, initrd: folder + "/initrd.img",
+            kernel: recipe.kernel.path, kernelVersion: recipe.kernel.version, kernelKind: recipe.kind, initrd: folder + "/initrd.img",
             hash: recipe.hash, size: recipe.initrd.count, readinessMarker: GuestInit.readinessMarker,
             baseCmdline: DefaultGuest.defaultBaseCmdline, modules: recipe.plan.order,
             unavailableModules: recipe.plan.unavailable, busybox: recipe.busyboxPath,

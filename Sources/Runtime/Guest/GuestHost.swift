@@ -6,15 +6,22 @@ public struct GuestHost: Sendable {
     /// Searched in order for `<version>/modules.dep`; Debian keeps modules in /usr/lib/modules, older systems in /lib/modules.
     public var moduleDirectories: [String]
     public var busybox: String
+    /// vmctl's micro kernel, preferred over the distribution's when it has been built (nil: never).
+    public var microKernel: MicroKernel?
 
     public init(bootDirectory: String = "/boot", moduleDirectories: [String] = ["/lib/modules", "/usr/lib/modules"],
-                busybox: String = "/bin/busybox") {
+                busybox: String = "/bin/busybox", microKernel: MicroKernel? = nil) {
         self.bootDirectory = bootDirectory
         self.moduleDirectories = moduleDirectories
         self.busybox = busybox
+        self.microKernel = microKernel
     }
 
-    public static let system = GuestHost()
+    /// This host: the micro kernel once `vmctl guest build --kernel micro` built it, unless `VMCTL_GUEST_KERNEL=debian`
+    /// asks for the distribution's kernel.
+    public static var system: GuestHost {
+        GuestHost(microKernel: ProcessInfo.processInfo.environment["VMCTL_GUEST_KERNEL"] == "debian" ? nil : MicroKernel())
+    }
 
     /// A kernel image and the folder holding its modules.
     public struct Kernel: Equatable, Sendable {
