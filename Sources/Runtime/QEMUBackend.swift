@@ -116,7 +116,8 @@ public struct QEMUBackend: Backend {
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             if (try? QMPClient(path: launch.paths.controlSocket, timeout: .seconds(1))) != nil { return identity }
-            if !VMProcess.isOurs(pid: identity.pid, startTime: identity.startTime, paths: launch.paths) { break }
+            // Ended, not "not ours": while vmctl-launch execs QEMU its /proc/PID/cmdline reads empty for a moment.
+            if KVMBackend.hasEnded(identity.pid, paths: launch.paths) { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
         throw RuntimeError.vm(name: launch.name, operation: "start", reason: "QEMU did not come up: \(VMProcess.lastLines(of: launch.paths.vmmLog))")

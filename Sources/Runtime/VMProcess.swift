@@ -90,7 +90,10 @@ enum VMProcess {
     static func isOurs(pid: Int32, startTime: UInt64?, paths: VMPaths) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM, !ProcessProbe.isZombie(pid) else { return false }
         if let startTime, ProcessProbe.startTime(of: pid) != startTime { return false }
-        return ProcessProbe.commandLine(of: pid)?.contains(paths.directory + "/") ?? false
+        // While vmctl-launch execs the VMM its command line reads empty for a moment; the start time, checked above,
+        // already says it is the same process.
+        guard let command = ProcessProbe.commandLine(of: pid), !command.isEmpty else { return startTime != nil }
+        return command.contains(paths.directory + "/")
     }
 
     /// The VM's wrappers and VMMs (the processes naming its control socket or launch spec), including any that a killed vmctl
