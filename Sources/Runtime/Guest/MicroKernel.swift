@@ -158,16 +158,7 @@ public struct MicroKernel: Sendable {
         ["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + tool }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
+    // The default guest's coders (sorted, ISO-8601 dates): build.json reads like guest.json.
+    static var encoder: JSONEncoder { GuestBuilder.encoder }
+    static var decoder: JSONDecoder { GuestBuilder.decoder }
 }
